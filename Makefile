@@ -1,0 +1,42 @@
+# zonemesh — `make run` runs the main job, `make test` runs the tests. Both set up what they need.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/zonemesh
+OUT ?= out/run
+export CGO_ENABLED ?= 0
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+.PHONY: all build run test test-short bench fmt vet lint clean deps tools
+
+all: build
+
+deps:
+	$(GO) mod download
+
+# tools installs what tests need from Debian's archive (each scripts/ensure-*.sh is idempotent).
+tools:
+	@for f in scripts/ensure-*.sh; do [ -e "$$f" ] || continue; bash "$$f" || exit 1; done
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/zonemesh
+
+run: build
+	./$(BIN) demo --out $(OUT)
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test: build tools fmt vet
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+test-short: build
+	$(GO) test -short -count=1 ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin out
