@@ -55,6 +55,9 @@ type Results struct {
 	Summary     string      `json:"summary,omitempty"`
 	Environment Environment `json:"environment"`
 
+	// Load holds exact whole-run load figures computed from raw latencies; when nil, readers
+	// derive approximate ones from Timeline (see LoadStats).
+	Load        *LoadSummary  `json:"load,omitempty"`
 	Checks      []Check       `json:"checks,omitempty"`
 	Conformance []Requirement `json:"conformance,omitempty"`
 	Timeline    []Bucket      `json:"timeline,omitempty"`
@@ -127,6 +130,15 @@ type Bucket struct {
 	P99Ms     float64 `json:"p99Ms"`
 	// ByZone counts the successful responses per answering zone.
 	ByZone map[string]int `json:"byZone,omitempty"`
+}
+
+// LoadSummary is the whole run's load, computed from every request's latency.
+type LoadSummary struct {
+	Requests  int     `json:"requests"`
+	Successes int     `json:"successes"`
+	P50Ms     float64 `json:"p50Ms"` // milliseconds
+	P99Ms     float64 `json:"p99Ms"`
+	MaxMs     float64 `json:"maxMs"`
 }
 
 // FaultWindow is a fault active from Start to End, seconds since Started.

@@ -42,6 +42,14 @@ func (r *Results) Validate() error {
 	if r.Environment.Machine.Cores < 0 {
 		return bad("environment.machine.cores", "is negative")
 	}
+	if l := r.Load; l != nil {
+		if l.Requests < 0 || l.Successes < 0 || l.Successes > l.Requests {
+			return bad("load.successes", "%d successes of %d requests", l.Successes, l.Requests)
+		}
+		if err := finite("load.p99Ms", l.P99Ms); err != nil {
+			return err
+		}
+	}
 	for i, c := range r.Checks {
 		f := fmt.Sprintf("checks[%d]", i)
 		if c.Name == "" {
