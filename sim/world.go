@@ -1,0 +1,179 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/zonemesh/zonemesh/sim/eventq"
+)
+
+// Event kinds.
+const (
+	evWrite      uint8 = iota + 1 // a policy write reaches global
+	evAccept                      // global's intake finished a write
+	evReceive                     // a KDS message reaches a zone; Arg = newest version in it, Epoch = stream generation
+	evCycleStart                  // a zone's worker pool starts a push cycle; Epoch = zone incarnation
+	evCycleEnd                    // a zone's worker pool is free again; Epoch = zone incarnation
+	evFault                       // Arg = fault index
+	evHeal                        // Arg = fault index: partition heals, CP restarts, global is back
+	evStreamDead                  // keepalive expired on a partitioned stream; Epoch = stream generation
+	evReconnect                   // a zone dials global; Arg = attempt number, Epoch = zone incarnation
+	evSample                      // per-second metrics
+)
+
+var kindNames = [...]string{"", "write", "accept", "receive", "cycle-start", "cycle-end", "fault", "heal", "stream-dead", "reconnect", "sample"}
+
+// zone is one zone CP and its proxies, kept small: the proxies are a count.
+type zone struct {
+	proxies    int32
+	inc        uint32 // incarnation, bumped by a crash; stale pool events are dropped
+	gen        uint32 // KDS stream generation, bumped when a stream dies; stale messages are dropped
+	up         bool
+	connected  bool
+	blockTo    bool // global→zone blocked by a partition
+	blockFrom  bool // zone→global blocked
+	busy       bool // worker pool in a push cycle or a reconnect storm
+	scheduled  bool // an evCycleStart is pending
+	stored     int32
+	pushed     int32
+	heldUpTo   int32 // newest version held back by a partition on a live stream (TCP delivers it on heal)
+	prevVer    int32 // appliedVer before the cycle in progress
+	appliedVer int32 // every proxy has applied at least this version…
+	appliedAt  int64 // …at this time
+	storeFree  int64
+	lastArr    int64   // in-order stream: no message overtakes the previous one
+	pend       []int64 // store-done times of versions pushed+1 … stored
+	cycStart   int64
+	cycEnd     int64
+	storm      *storm
+	watch      []int32 // faults waiting for this zone to converge
+}
+
+type world struct {
+	cfg       *Config
+	q         *eventq.Queue
+	r         *rand.Rand
+	trace     func(string) // nil unless a test traces the run
+	end       int64
+	resources float64
+
+	intake, send, store, regen, push, apply, resync sampler
+	wan                                             Prob
+
+	zones []zone
+
+	gUp        bool
+	intakeFree int64
+	sendFree   int64
+	acceptedAt []int64 // index v-1
+	submitted  int
+	deferred   int
+	pending    int // writes in global's intake
+
+	m metrics
+}
+
+func newWorld(cfg *Config) *world {
+	src := rand.NewPCG(cfg.Seed, 0x5eed_0f_2019e5)
+	w := &world{
+		cfg: cfg, q: eventq.New(1024), r: rand.New(src), end: int64(cfg.Duration),
+		resources: float64(cfg.Services + cfg.Policies), gUp: true,
+	}
+	c := cfg.Costs
+	w.intake, w.send, w.store = newSampler(c.GlobalIntake, src), newSampler(c.ZoneSend, src), newSampler(c.ZoneStore, src)
+	w.regen, w.push, w.apply = newSampler(c.ProxyRegen, src), newSampler(c.ProxyPush, src), newSampler(c.ProxyApply, src)
+	w.resync = newSampler(c.Resync, src)
+	w.wan = cfg.WAN.Latency.Prob(src)
+	per := cfg.ProxiesPerZone.Prob(src)
+	w.zones = make([]zone, cfg.Zones)
+	for i := range w.zones {
+		n := int32(per.Rand() + 0.5)
+		if n < 1 {
+			n = 1
+		}
+		w.zones[i] = zone{proxies: n, up: true, connected: true}
+	}
+	w.m.init(w)
+	return w
+}
+
+func (w *world) at(t int64, kind uint8, z int, epoch uint32, arg int64) {
+	w.q.Push(eventq.Event{At: t, Kind: kind, Zone: int32(z), Epoch: epoch, Arg: arg})
+}
+
+func (w *world) tracef(format string, a ...any) {
+	if w.trace != nil {
+		w.trace(fmt.Sprintf("%9.3fs ", float64(w.q.Now())/1e9) + fmt.Sprintf(format, a...))
+	}
+}
+
+// run drives the event loop until the simulated duration is over.
+func (w *world) run() {
+	if w.cfg.ChurnRate > 0 {
+		w.at(w.interArrival(), evWrite, -1, 0, 0)
+	}
+	for i, f := range w.cfg.Faults {
+		w.at(int64(f.At), evFault, -1, 0, int64(i))
+	}
+	w.at(0, evSample, -1, 0, 0)
+	for {
+		at, ok := w.q.PeekAt()
+		if !ok || at > w.end {
+			break
+		}
+		e, _ := w.q.Pop()
+		w.m.events++
+		w.dispatch(e)
+	}
+}
+
+func (w *world) dispatch(e eventq.Event) {
+	z := int(e.Zone)
+	switch e.Kind {
+	case evWrite:
+		w.onWrite()
+	case evAccept:
+		w.onAccept()
+	case evReceive:
+		w.onReceive(z, e.Epoch, int32(e.Arg))
+	case evCycleStart:
+		w.onCycleStart(z, e.Epoch)
+	case evCycleEnd:
+		w.onCycleEnd(z, e.Epoch)
+	case evFault:
+		w.onFault(int(e.Arg))
+	case evHeal:
+		w.onHeal(int(e.Arg))
+	case evStreamDead:
+		w.onStreamDead(z, e.Epoch)
+	case evReconnect:
+		w.onReconnect(z, e.Epoch, int(e.Arg))
+	case evSample:
+		w.m.sample(w)
+		if next := w.q.Now() + 1e9; next <= w.end {
+			w.at(next, evSample, -1, 0, 0)
+		}
+	}
+}
+
+// wanDelay is one message's one-way delay: latency plus a retransmit per loss.
+func (w *world) wanDelay() int64 {
+	d := secs(w.wan.Rand())
+	if d < 0 {
+		d = 0
+	}
+	for w.cfg.WAN.Loss > 0 && w.r.Float64() < w.cfg.WAN.Loss {
+		d += int64(w.cfg.WAN.Retransmit)
+		w.m.losses++
+	}
+	return d
+}
+
+// backoff is the wait before retry attempt k (0-based).
+func (w *world) backoff(b Backoff, k int) int64 {
+	d := float64(b.Max)
+	if k < 40 {
+		d = min(float64(b.Max), float64(b.Base)*float64(int64(1)<<k))
+	}
+	return int64(d * (1 - b.Jitter + 2*b.Jitter*w.r.Float64()))
+}
