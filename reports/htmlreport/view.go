@@ -15,7 +15,7 @@ type tile struct{ Label, Value, Sub, Class string }
 type swatch struct{ Name, Color string }
 
 type checkRow struct {
-	Pass                                  bool
+	Pass                                 bool
 	Name, Type, Observed, Bound, Message string
 }
 
