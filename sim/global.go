@@ -44,7 +44,9 @@ func (w *world) onAccept() {
 	now := w.q.Now()
 	w.acceptedAt = append(w.acceptedAt, now)
 	v := int32(len(w.acceptedAt))
-	w.tracef("accept v%d", v)
+	if w.trace != nil {
+		w.tracef("accept v%d", v)
+	}
 	workers := int64(w.cfg.Costs.GlobalSendWorkers)
 	start := max(now, w.sendFree)
 	t := start

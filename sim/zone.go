@@ -27,7 +27,9 @@ func (w *world) onReceive(i int, gen uint32, upto int32) {
 		z.pend = append(z.pend, done)
 		w.m.add(i, stageGlobalZone, done-w.acceptedAt[v-1], 1)
 	}
-	w.tracef("zone-%d store v%d..v%d done +%s", i+1, z.stored+1, upto, ms(done-now))
+	if w.trace != nil {
+		w.tracef("zone-%d store v%d..v%d done +%s", i+1, z.stored+1, upto, ms(done-now))
+	}
 	z.stored = upto
 	w.schedule(i, done+int64(w.cfg.Timers.Debounce))
 }
@@ -63,7 +65,9 @@ func (w *world) onCycleStart(i int, inc uint32) {
 	z.pend = append(z.pend[:0], z.pend[n:]...)
 	z.busy, z.cycStart, z.cycEnd = true, now, end
 	z.prevVer, z.appliedVer, z.appliedAt = z.appliedVer, z.pushed, lastApply
-	w.tracef("zone-%d push v%d..v%d to %d proxies: pool free +%s, all applied +%s", i+1, first, z.pushed, z.proxies, ms(end-now), ms(lastApply-now))
+	if w.trace != nil {
+		w.tracef("zone-%d push v%d..v%d to %d proxies: pool free +%s, all applied +%s", i+1, first, z.pushed, z.proxies, ms(end-now), ms(lastApply-now))
+	}
 	w.at(end, evCycleEnd, i, z.inc, 0)
 	w.checkWatch(i, lastApply)
 }
