@@ -1,0 +1,129 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+const handshakeTimeout = 10 * time.Second
+
+// serveTCP handles one connection of a tcp_proxy listener: optional TLS termination and network
+// RBAC, then a byte pipe to an endpoint of the cluster.
+func (p *Proxy) serveTCP(name string, c net.Conn) {
+	defer c.Close()
+	rt := p.rt.Load()
+	lr := rt.listeners[name]
+	if lr == nil {
+		return
+	}
+	down := c
+	peer := ""
+	if lr.cfg.TLS != nil {
+		tc := tls.Server(c, p.downstreamTLS(name))
+		c.SetDeadline(time.Now().Add(handshakeTimeout))
+		if err := tc.Handshake(); err != nil {
+			return
+		}
+		c.SetDeadline(time.Time{})
+		if cs := tc.ConnectionState(); len(cs.PeerCertificates) > 0 && len(cs.PeerCertificates[0].URIs) > 0 {
+			peer = cs.PeerCertificates[0].URIs[0].String()
+		}
+		down = tc
+	}
+	if lr.cfg.NetRBAC != nil {
+		if ok, _ := lr.cfg.NetRBAC.Allowed(peer); !ok {
+			return
+		}
+	}
+	up := p.dialCluster(rt, lr.cfg.Cluster)
+	if up == nil {
+		return
+	}
+	defer up.Close()
+	pipe(down, up)
+}
+
+// dialCluster connects to one endpoint of a cluster (with its upstream TLS, if any).
+func (p *Proxy) dialCluster(rt *runtime, name string) net.Conn {
+	cl := rt.clusters[name]
+	if cl == nil {
+		return nil
+	}
+	cl.stats.rq.Add(1)
+	h := cl.pick()
+	if h == nil {
+		cl.stats.noHost.Add(1)
+		return nil
+	}
+	up, err := cl.dialTLS(context.Background(), "tcp", h.addr)
+	if err != nil {
+		cl.stats.connFail.Add(1)
+		cl.result(h, 0)
+		return nil
+	}
+	cl.result(h, 200) // a connection that opens counts as a success for outlier detection
+	return up
+}
+
+type closeWriter interface{ CloseWrite() error }
+
+// pipe copies both ways until both directions end, propagating half-closes. Between two
+// *net.TCPConn, io.Copy uses splice(2) on Linux, so plain TCP never passes through user space.
+func pipe(a, b net.Conn) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	one := func(dst, src net.Conn) {
+		defer wg.Done()
+		_, err := io.Copy(dst, src)
+		if cw, ok := dst.(closeWriter); ok && err == nil {
+			cw.CloseWrite()
+		} else {
+			// An error (reset, closed) ends both directions.
+			dst.Close()
+			src.Close()
+		}
+	}
+	go one(a, b)
+	go one(b, a)
+	wg.Wait()
+}
+
+// serveIngress handles one connection of the zone ingress: it peeks at the ClientHello, picks
+// the filter chain by SNI and passes the untouched TLS bytes to an endpoint of that chain's
+// cluster. Non-TLS bytes and unknown names are closed.
+func (p *Proxy) serveIngress(name string, c net.Conn) {
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(handshakeTimeout))
+	hello, sni, err := readClientHello(c)
+	if err != nil {
+		if errors.Is(err, ErrNotTLS) {
+			p.nonTLS.Add(1)
+		}
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	rt := p.rt.Load()
+	lr := rt.listeners[name]
+	if lr == nil {
+		return
+	}
+	cluster, ok := lr.cfg.SNI[sni]
+	if !ok {
+		p.unknownSNI.Add(1)
+		return
+	}
+	up := p.dialCluster(rt, cluster)
+	if up == nil {
+		return
+	}
+	defer up.Close()
+	if _, err := up.Write(hello); err != nil {
+		return
+	}
+	pipe(c, up)
+}
