@@ -92,11 +92,10 @@ func propagationFigure(r *reports.Results, zones []string) (template.HTML, error
 func seriesFigure(r *reports.Results) (template.HTML, error) {
 	var rows [][]*plot.Plot
 	for i, s := range r.SimSeries {
-		ylabel := s.Name
-		if s.Unit != "" {
-			ylabel += " (" + s.Unit + ")"
-		}
-		p := newPlot(shorten(ylabel, 32))
+		p := newPlot(s.Unit)
+		p.Title.Text = s.Name
+		p.Title.TextStyle.Font = sans(9)
+		p.Title.TextStyle.Color = rgb(colText, 255)
 		xlabel := ""
 		if i == len(r.SimSeries)-1 {
 			xlabel = "simulated seconds"
