@@ -28,6 +28,8 @@ type Results struct {
 	Raw []float64 `json:"-"`
 	// Hists are the whole-run histograms per stage, for resampling (see Resample).
 	Hists [nStages]*Hist `json:"-"`
+	// ZoneHists are the per-zone histograms, indexed like PerZone.
+	ZoneHists [][nStages]*Hist `json:"-"`
 }
 
 // Writes counts policy writes and KDS messages.
@@ -94,10 +96,13 @@ func (w *world) results() *Results {
 	for i := range w.zones {
 		r.Proxies += int64(w.zones[i].proxies)
 		zs := ZoneStats{Zone: zoneName(i), Proxies: int(w.zones[i].proxies)}
+		var zh [nStages]*Hist
 		for s := range nStages {
+			zh[s] = &m.zone[i][s]
 			zs.Stages = append(zs.Stages, quantiles(stageNames[s], &m.zone[i][s]))
 		}
 		r.PerZone = append(r.PerZone, zs)
+		r.ZoneHists = append(r.ZoneHists, zh)
 	}
 	for i, f := range w.cfg.Faults {
 		fr := m.faults[i]
