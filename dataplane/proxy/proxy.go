@@ -33,7 +33,7 @@ type Proxy struct {
 	listeners map[string]*running
 	closed    bool
 
-	nonTLS atomic.Uint64 // ingress connections whose first bytes were not a TLS ClientHello
+	nonTLS     atomic.Uint64 // ingress connections whose first bytes were not a TLS ClientHello
 	unknownSNI atomic.Uint64
 }
 
