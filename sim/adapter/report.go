@@ -15,13 +15,12 @@ import (
 // fixed origin keeps results.json byte-identical across runs of the same scenario and seed.
 var Epoch = time.Unix(0, 0).UTC()
 
-// Resampled points per stage for the whole mesh and for each of the slowest zones: the
-// histograms are summarised as evenly spaced quantiles, which the report draws as CDFs.
+// meshPoints is how many evenly spaced quantiles summarise each stage's whole-mesh histogram;
+// the report draws them as a CDF and reads its quantiles from them. Per-zone quantiles are in
+// sim.json: a thousand zone curves would drown the chart.
 const (
-	allPoints   = 200
-	zonePoints  = 100
-	slowZones   = 3
-	allZoneName = "all zones"
+	meshPoints = 1000
+	meshZone   = "mesh"
 )
 
 // Report turns a simulation into a results file: Simulated, virtual times from Epoch, the
@@ -107,40 +106,18 @@ func propagationCheck(c scenarios.Check, r *sim.Results) reports.Check {
 	return ch
 }
 
-// propagation resamples each stage's histogram at evenly spaced quantiles, for the whole mesh
-// and for the zones with the slowest end-to-end p99.
+// propagation resamples each stage's whole-mesh histogram at evenly spaced quantiles 0…1.
 func propagation(r *sim.Results) []reports.Sample {
 	var out []reports.Sample
-	add := func(zone string, h *sim.Hist, stage string, n int) {
-		if h.Count() == 0 {
-			return
-		}
-		for k := range n {
-			q := (float64(k) + 0.5) / float64(n)
-			out = append(out, reports.Sample{Stage: stage, Zone: zone, Policy: "quantile-resampled",
-				Seconds: float64(h.Quantile(q)) / 1e9})
-		}
-	}
 	for i, st := range r.Stages {
-		add(allZoneName, r.Hists[i], st.Stage, allPoints)
-	}
-	order := make([]int, len(r.PerZone))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		pa, pb := r.PerZone[a].Stages[2].P99, r.PerZone[b].Stages[2].P99
-		switch {
-		case pa > pb:
-			return -1
-		case pa < pb:
-			return 1
+		h := r.Hists[i]
+		if h.Count() == 0 {
+			continue
 		}
-		return 0
-	})
-	for _, zi := range order[:min(slowZones, len(order))] {
-		for si, st := range r.PerZone[zi].Stages {
-			add(r.PerZone[zi].Zone, r.ZoneHists[zi][si], st.Stage, zonePoints)
+		for k := range meshPoints {
+			q := float64(k+1) / meshPoints // the empirical quantile p of these points is the histogram's; the last is the maximum
+			out = append(out, reports.Sample{Stage: st.Stage, Zone: meshZone, Policy: "quantile-resampled",
+				Seconds: float64(h.Quantile(q)) / 1e9})
 		}
 	}
 	return out
