@@ -177,4 +177,3 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 	}
 	return nil
 }
-
