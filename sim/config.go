@@ -19,6 +19,9 @@ type Config struct {
 
 	ChurnRate    float64 // policy writes per second
 	ChurnPoisson bool    // exponential inter-arrival times; otherwise evenly spaced
+	// Writes are scripted policy writes at these times, on top of the churn (a scenario's
+	// timeline apply/delete steps).
+	Writes []time.Duration
 
 	WAN   WAN
 	Costs Costs
@@ -178,6 +181,11 @@ func (c *Config) Validate() error {
 	}
 	if c.SamplesPerCycle < 1 {
 		add("samplesPerCycle", "must be >= 1")
+	}
+	for i, at := range c.Writes {
+		if at < 0 || at > c.Duration {
+			add(fmt.Sprintf("writes[%d]", i), "must be within the run")
+		}
 	}
 	for i, f := range c.Faults {
 		field := fmt.Sprintf("faults[%d]", i)

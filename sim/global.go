@@ -10,9 +10,11 @@ func (w *world) interArrival() int64 {
 
 // onWrite: a client writes a policy. While global is down the write is refused and the client
 // retries it when global is back.
-func (w *world) onWrite() {
-	if next := w.interArrival(); next <= w.end {
-		w.at(next, evWrite, -1, 0, 0)
+func (w *world) onWrite(scripted bool) {
+	if !scripted {
+		if next := w.interArrival(); next <= w.end {
+			w.at(next, evWrite, -1, 0, 0)
+		}
 	}
 	if !w.gUp {
 		w.deferred++

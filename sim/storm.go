@@ -9,6 +9,7 @@ import "slices"
 type storm struct {
 	arrivals []int64 // sorted reconnect times
 	starts   []int64 // when the pool took each one up (FIFO, so also sorted)
+	applied  []int64 // when each proxy had applied its full config
 }
 
 // Storm summarises one zone's reconnect storm.
@@ -26,7 +27,7 @@ type Storm struct {
 func (w *world) startStorm(i int, crashAt, now int64) {
 	z := &w.zones[i]
 	n := int(z.proxies)
-	st := &storm{arrivals: make([]int64, n), starts: make([]int64, n)}
+	st := &storm{arrivals: make([]int64, n), starts: make([]int64, n), applied: make([]int64, n)}
 	maxK := 0
 	for p := range st.arrivals {
 		t, k := crashAt, 0
@@ -48,6 +49,7 @@ func (w *world) startStorm(i int, crashAt, now int64) {
 		f := s + w.regen.draw(R) + w.push.draw(R)
 		free[k] = f
 		st.starts[p] = s
+		st.applied[p] = f + w.apply.draw(R)
 		end = max(end, f)
 		w.m.busy(i, s, f, 1/float64(W))
 	}

@@ -112,6 +112,9 @@ func (w *world) run() {
 	if w.cfg.ChurnRate > 0 {
 		w.at(w.interArrival(), evWrite, -1, 0, 0)
 	}
+	for _, at := range w.cfg.Writes {
+		w.at(int64(at), evWrite, -1, 0, 1)
+	}
 	for i, f := range w.cfg.Faults {
 		w.at(int64(f.At), evFault, -1, 0, int64(i))
 	}
@@ -131,7 +134,7 @@ func (w *world) dispatch(e eventq.Event) {
 	z := int(e.Zone)
 	switch e.Kind {
 	case evWrite:
-		w.onWrite()
+		w.onWrite(e.Arg == 1)
 	case evAccept:
 		w.onAccept()
 	case evReceive:

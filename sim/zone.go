@@ -85,11 +85,7 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 	R := w.resources
 	record := func(applied int64, weight uint64) {
 		lastApply = max(lastApply, applied)
-		for k, d := range stored {
-			v := first + int32(k)
-			w.m.add(i, stageZoneProxy, applied-d, weight)
-			w.m.addE2E(i, applied-w.acceptedAt[v-1], weight)
-		}
+		w.recordApply(i, first, stored, applied, weight)
 	}
 	if N <= S {
 		free := w.m.workerScratch(int(W), start)
@@ -114,6 +110,16 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 	return t, lastApply
 }
 
+// recordApply records that one proxy (standing for weight proxies) applied versions first…
+// at applied; stored holds their store-done times.
+func (w *world) recordApply(i int, first int32, stored []int64, applied int64, weight uint64) {
+	for k, d := range stored {
+		v := first + int32(k)
+		w.m.add(i, stageZoneProxy, applied-d, weight)
+		w.m.addE2E(i, applied-w.acceptedAt[v-1], weight)
+	}
+}
+
 // onCycleEnd: the pool is free; start the next cycle if versions are waiting.
 func (w *world) onCycleEnd(i int, inc uint32) {
 	z := &w.zones[i]
@@ -121,8 +127,29 @@ func (w *world) onCycleEnd(i int, inc uint32) {
 		return
 	}
 	z.busy = false
-	if z.storm != nil {
-		w.tracef("zone-%d reconnect storm drained", i+1)
+	if st := z.storm; st != nil {
+		// Versions stored before the storm's first proxy was served went out with the full
+		// configs of the storm: no push cycle needed for them.
+		n := 0
+		for n < len(z.pend) && z.pend[n] <= st.starts[0] {
+			n++
+		}
+		if n > 0 {
+			first := z.pushed + 1
+			var last int64
+			for _, a := range st.applied {
+				w.recordApply(i, first, z.pend[:n], a, 1)
+				last = max(last, a)
+			}
+			z.pushed += int32(n)
+			z.pend = append(z.pend[:0], z.pend[n:]...)
+			z.prevVer, z.appliedVer, z.appliedAt = z.appliedVer, z.pushed, max(z.appliedAt, last)
+		}
+		if n > 0 {
+			w.tracef("zone-%d reconnect storm drained; it carried v%d..v%d", i+1, z.pushed-int32(n)+1, z.pushed)
+		} else {
+			w.tracef("zone-%d reconnect storm drained", i+1)
+		}
 		z.storm = nil
 		w.checkWatch(i, w.q.Now())
 	}

@@ -1,0 +1,60 @@
+package sim
+
+import (
+	"bytes"
+	"runtime"
+	"testing"
+)
+
+func runJSON(t *testing.T, c Config) []byte {
+	t.Helper()
+	r, err := Run(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// Same config and seed → the same bytes, whatever GOMAXPROCS is; another seed → other bytes.
+func TestDeterministic(t *testing.T) {
+	c := faultConfig()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	one := runJSON(t, c)
+	again := runJSON(t, c)
+	runtime.GOMAXPROCS(2)
+	two := runJSON(t, c)
+	if !bytes.Equal(one, again) {
+		t.Fatal("two runs with the same seed differ")
+	}
+	if !bytes.Equal(one, two) {
+		t.Fatal("GOMAXPROCS 1 and 2 give different results")
+	}
+	c.Seed++
+	if bytes.Equal(one, runJSON(t, c)) {
+		t.Fatal("a different seed gave identical results")
+	}
+}
+
+func TestConfigErrorsNameTheField(t *testing.T) {
+	for _, tc := range []struct {
+		edit  func(*Config)
+		field string
+	}{
+		{func(c *Config) { c.Zones = 0 }, "zones"},
+		{func(c *Config) { c.WAN.Loss = 1.5 }, "wan.loss"},
+		{func(c *Config) { c.ProxiesPerZone = Dist{Kind: "zipf"} }, "proxiesPerZone"},
+		{func(c *Config) { c.Costs.ProxyPush.Base = Dist{Kind: Gamma, Shape: -1, Rate: 1} }, "costs.proxyPush"},
+		{func(c *Config) { c.Faults = []Fault{{Kind: Crash, At: 1, Duration: 1, Zones: []int{99}}} }, "faults[0].zones"},
+		{func(c *Config) { c.Timers.Keepalive = 0 }, "timers.keepalive"},
+	} {
+		c := Defaults()
+		tc.edit(&c)
+		if _, err := Run(c, nil); err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.field)) {
+			t.Errorf("error %v does not name %s", err, tc.field)
+		}
+	}
+}
