@@ -40,6 +40,9 @@ type ZoneOptions struct {
 	Clock      func() time.Time
 	// Rand jitters the backoff; seeded from the zone name when nil.
 	Rand *rand.Rand
+	// OnState, when set, is called (from the client's goroutines) when the client connects and
+	// when a connection attempt or connection ends, with the error that ended it.
+	OnState func(connected bool, err error)
 	// DialOptions are added to the client's own (e.g. a custom dialer in tests).
 	DialOptions []grpc.DialOption
 }
@@ -152,6 +155,9 @@ func (c *ZoneClient) Run(ctx context.Context) error {
 			attempt = 0 // the link worked; start the backoff over
 		}
 		c.setErr(err)
+		if c.opts.OnState != nil {
+			c.opts.OnState(false, err)
+		}
 		d := c.opts.Backoff.Delay(attempt, c.opts.Rand)
 		switch status.Code(err) {
 		case codes.Unauthenticated, codes.PermissionDenied, codes.InvalidArgument:
@@ -219,6 +225,9 @@ func (c *ZoneClient) session(ctx context.Context) (synced bool, err error) {
 			c.met.connected.Set(1)
 			c.setErr(nil)
 			c.log.Info("connected to global", "addr", c.opts.GlobalAddr)
+			if c.opts.OnState != nil {
+				c.opts.OnState(true, nil)
+			}
 		}
 	}
 	g, gctx := errgroup.WithContext(sctx)

@@ -49,6 +49,9 @@ func ToGlobal(r *resource.Resource, zone string) *resource.Resource {
 	c.Version = 0
 	c.CreationTime = time.Time{}
 	c.ModificationTime = time.Time{}
+	if ing, ok := c.Spec.(*resource.ZoneIngressSpec); ok && ing.Zone == "" {
+		ing.Zone = zone
+	}
 	return c
 }
 

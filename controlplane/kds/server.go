@@ -52,7 +52,7 @@ type ServerOptions struct {
 	Logger     *slog.Logger
 	Clock      func() time.Time
 	// OnStatus is called (from KDS goroutines, never under a lock) when a zone goes online or
-	// offline.
+	// offline, and when a zone is refused.
 	OnStatus func(ZoneStatus)
 }
 

@@ -71,7 +71,9 @@ func (g *GlobalServer) StreamInterceptor(srv any, ss grpc.ServerStream, info *gr
 		if zi.zone != "" {
 			g.mu.Lock()
 			g.tracker.Refused(zi.zone, err)
+			st, _ := g.tracker.Get(zi.zone)
 			g.mu.Unlock()
+			g.notify(st)
 		}
 		g.log.Warn("zone refused", "zone", zi.zone, "err", err)
 		return err
