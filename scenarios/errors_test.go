@@ -43,6 +43,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{"t.yaml:17: timeline[0].at: invalid duration \"5\""}},
 		{"bad type", baseTopology + "seed: many\n",
 			[]string{"t.yaml:16: seed: cannot unmarshal"}},
+		{"bad type in flow mapping", baseTopology + "timeline:\n- load: {from: zone-a, to: backend, rate: fast, duration: 1s}\n",
+			[]string{"t.yaml:17: timeline[0].load.rate: cannot unmarshal !!str `fast`"}},
 		{"syntax", "name: t\ntopology: [\n", []string{"t.yaml:", "syntax"}},
 		{"empty", "", []string{"t.yaml:1: empty scenario file"}},
 		{"two documents", baseTopology + "---\nname: u\n", []string{"t.yaml:16: more than one YAML document"}},

@@ -14,10 +14,11 @@ type positions struct {
 	line  map[string]int    // path -> line of its key (mapping entry) or item (sequence)
 	byLoc map[[2]int]string // (line, column) of a value node -> path
 	keys  map[int][]string  // line -> paths of mapping keys on that line
+	value map[string]string // path -> scalar value, to tell apart fields sharing a line
 }
 
 func indexPositions(doc *yaml.Node) *positions {
-	p := &positions{line: map[string]int{}, byLoc: map[[2]int]string{}, keys: map[int][]string{}}
+	p := &positions{line: map[string]int{}, byLoc: map[[2]int]string{}, keys: map[int][]string{}, value: map[string]string{}}
 	if doc != nil && doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		p.walk("", doc.Content[0])
 	}
@@ -26,6 +27,9 @@ func indexPositions(doc *yaml.Node) *positions {
 
 func (p *positions) walk(path string, n *yaml.Node) {
 	p.byLoc[[2]int{n.Line, n.Column}] = path
+	if n.Kind == yaml.ScalarNode {
+		p.value[path] = n.Value
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -67,6 +71,7 @@ var (
 	reLineCol  = regexp.MustCompile(`^line (\d+) column (\d+): (.*)$`)
 	reLine     = regexp.MustCompile(`^line (\d+): (.*)$`)
 	reNotFound = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	reBadValue = regexp.MustCompile("^cannot unmarshal !!\\w+ `(.*)` into")
 )
 
 // fromDecoder turns one message of a yaml.TypeError into an Error with a field path.
@@ -92,8 +97,17 @@ func (p *positions) fromDecoder(file, msg string) *Error {
 		}
 		return e
 	}
-	// "cannot unmarshal !!str `x` into int": find the value on that line with that text.
-	if cands := p.keys[l]; len(cands) == 1 {
+	// "cannot unmarshal !!str `x` into int": find the field on that line with that value.
+	cands := p.keys[l]
+	if bv := reBadValue.FindStringSubmatch(m[2]); bv != nil {
+		for _, k := range cands {
+			if p.value[k] == bv[1] {
+				e.Path = k
+				return e
+			}
+		}
+	}
+	if len(cands) == 1 {
 		e.Path = cands[0]
 	}
 	return e
