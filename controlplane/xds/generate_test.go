@@ -143,6 +143,12 @@ func TestSidecarWebOutbound(t *testing.T) {
 		t.Fatalf("virtual hosts %s", got)
 	}
 	be := r.Routes[0].VirtualHosts[0]
+	if pm := xds.PoliciesOf(be.Metadata); len(pm) != 3 {
+		t.Fatalf("virtual host policies %v", pm)
+	}
+	if _, ok := xds.PoliciesOf(be.Metadata)["Retry/backend"]; !ok {
+		t.Fatalf("virtual host policies %v", xds.PoliciesOf(be.Metadata))
+	}
 	if len(be.Routes) != 2 || be.Routes[0].GetRoute().GetCluster() != "backend~v2" {
 		t.Fatalf("backend routes %v", be.Routes)
 	}

@@ -28,6 +28,11 @@ func (in *Inputs) inbound(mesh, address string, ib resource.Inbound) (*listenerv
 	local := LocalClusterName(ib.ServicePort)
 	mtls := in.mtls(mesh)
 	rules := in.rbacRules(mesh, svc)
+	faultSpec, faultRes := in.fault(mesh, svc)
+	used := in.policiesFor(mesh, resource.KindTrafficPermission, svc)
+	if faultRes != nil {
+		used = append(used, faultRes)
+	}
 
 	chain := &listenerv3.FilterChain{Name: name}
 	if mtls {
@@ -58,8 +63,8 @@ func (in *Inputs) inbound(mesh, address string, ib resource.Inbound) (*listenerv
 		if rules != nil {
 			h.HttpFilters = append(h.HttpFilters, httpFilter(filterHTTPRBAC, &rbachttpv3.RBAC{Rules: rules}))
 		}
-		if f := in.fault(mesh, svc); f != nil {
-			h.HttpFilters = append(h.HttpFilters, httpFilter(filterFault, f))
+		if faultSpec != nil {
+			h.HttpFilters = append(h.HttpFilters, httpFilter(filterFault, faultSpec))
 		}
 		h.HttpFilters = append(h.HttpFilters, routerFilter())
 		chain.Filters = []*listenerv3.Filter{hcmFilter(h)}
@@ -69,6 +74,7 @@ func (in *Inputs) inbound(mesh, address string, ib resource.Inbound) (*listenerv
 		Address:          socketAddress(address, ib.Port),
 		FilterChains:     []*listenerv3.FilterChain{chain},
 		TrafficDirection: corev3.TrafficDirection_INBOUND,
+		Metadata:         policyMeta(used...),
 	}
 	appAddr := ib.ServiceAddress
 	if appAddr == "" {
@@ -163,19 +169,20 @@ func principal(name string, exact bool) *rbacv3.Principal {
 // fault builds the fault filter from the FaultInjection of a service. The proxy applies one
 // fault filter to every caller, so only policies without a source restriction (or with "*")
 // apply; one naming the service beats a wildcard.
-func (in *Inputs) fault(mesh, service string) *faultv3.HTTPFault {
+func (in *Inputs) fault(mesh, service string) (*faultv3.HTTPFault, *resource.Resource) {
 	var pick *resource.FaultInjectionSpec
+	var picked *resource.Resource
 	for _, p := range in.policiesFor(mesh, resource.KindFaultInjection, service) {
 		fi := p.Spec.(*resource.FaultInjectionSpec)
 		if !anySource(fi.Sources) {
 			continue
 		}
 		if pick == nil || fi.Destination.Service == service && pick.Destination.Service == resource.MatchAll {
-			pick = fi
+			pick, picked = fi, p
 		}
 	}
 	if pick == nil || pick.Abort == nil && pick.Delay == nil {
-		return nil
+		return nil, nil
 	}
 	f := &faultv3.HTTPFault{}
 	if a := pick.Abort; a != nil {
@@ -190,7 +197,7 @@ func (in *Inputs) fault(mesh, service string) *faultv3.HTTPFault {
 			Percentage:         percent(d.Percentage),
 		}
 	}
-	return f
+	return f, picked
 }
 
 func anySource(ss []resource.Selector) bool {

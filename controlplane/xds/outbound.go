@@ -77,13 +77,15 @@ func (in *Inputs) buildOutbound(mesh string) *outboundPart {
 func (in *Inputs) virtualHost(mesh, svc string, wanted map[string]bool) *routev3.VirtualHost {
 	vh := &routev3.VirtualHost{Name: svc, Domains: []string{svc + ".mesh", svc + ".mesh:*", svc}}
 	timeout := defaultRequestTimeout
-	if p := in.policy(mesh, resource.KindTimeout, svc); p != nil {
+	tp, rp, hp := in.policy(mesh, resource.KindTimeout, svc), in.policy(mesh, resource.KindRetry, svc), in.policy(mesh, resource.KindHTTPRoute, svc)
+	vh.Metadata = policyMeta(tp, rp, hp)
+	if p := tp; p != nil {
 		if t := p.Spec.(*resource.TimeoutSpec).Request.Duration; t > 0 {
 			timeout = t
 		}
 	}
 	var retry *routev3.RetryPolicy
-	if p := in.policy(mesh, resource.KindRetry, svc); p != nil {
+	if p := rp; p != nil {
 		rs := p.Spec.(*resource.RetrySpec)
 		on := defaultRetryOn
 		if len(rs.On) > 0 {
@@ -100,7 +102,7 @@ func (in *Inputs) virtualHost(mesh, svc string, wanted map[string]bool) *routev3
 		return &routev3.Route_Route{Route: a}
 	}
 	catchAll := false
-	if p := in.policy(mesh, resource.KindHTTPRoute, svc); p != nil {
+	if p := hp; p != nil {
 		for _, rule := range p.Spec.(*resource.HTTPRouteSpec).Rules {
 			m := routeMatch(rule.Match)
 			if rule.Match.Path == nil && len(rule.Match.Headers) == 0 {
@@ -175,7 +177,10 @@ func (in *Inputs) serviceCluster(mesh, name string) (*clusterv3.Cluster, *endpoi
 		ConnectTimeout:       dur(defaultConnectTimeout),
 		LbPolicy:             clusterv3.Cluster_ROUND_ROBIN,
 	}
-	if p := in.policy(mesh, resource.KindTimeout, svc); p != nil {
+	tp, op, hp := in.policy(mesh, resource.KindTimeout, svc), in.policy(mesh, resource.KindOutlierDetection, svc), in.policy(mesh, resource.KindHealthCheck, svc)
+	lp := in.policy(mesh, resource.KindLoadBalancing, svc)
+	c.Metadata = policyMeta(tp, op, hp, lp)
+	if p := tp; p != nil {
 		if t := p.Spec.(*resource.TimeoutSpec).Connect.Duration; t > 0 {
 			c.ConnectTimeout = dur(t)
 		}
@@ -183,14 +188,14 @@ func (in *Inputs) serviceCluster(mesh, name string) (*clusterv3.Cluster, *endpoi
 	if in.mtls(mesh) {
 		c.TransportSocket = upstreamTLS(mesh, svc, version)
 	}
-	if p := in.policy(mesh, resource.KindOutlierDetection, svc); p != nil {
+	if p := op; p != nil {
 		c.OutlierDetection = outlier(p.Spec.(*resource.OutlierDetectionSpec))
 	}
-	if p := in.policy(mesh, resource.KindHealthCheck, svc); p != nil {
+	if p := hp; p != nil {
 		c.HealthChecks = []*corev3.HealthCheck{healthCheck(p.Spec.(*resource.HealthCheckSpec))}
 	}
 	var lb *resource.LoadBalancingSpec
-	if p := in.policy(mesh, resource.KindLoadBalancing, svc); p != nil {
+	if p := lp; p != nil {
 		lb = p.Spec.(*resource.LoadBalancingSpec)
 	}
 	return c, in.loadAssignment(mesh, name, svc, version, zone, lb)
