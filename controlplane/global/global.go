@@ -197,6 +197,9 @@ func (g *Global) KDSAddr() string { return g.kdsLis.Addr().String() }
 // AdminToken authorises API writes.
 func (g *Global) AdminToken() string { return g.token }
 
+// DataDir is where the store, CA and keys live.
+func (g *Global) DataDir() string { return g.cfg.DataDir }
+
 // Store is the global store (tests).
 func (g *Global) Store() store.Store { return g.store }
 
