@@ -62,7 +62,7 @@ func (w *world) onFault(fi int) {
 		}
 	}
 	w.tracef("fault %d %s on %d zones for %s", fi, f.Kind, len(fr.zones), f.Duration)
-	w.at(now+int64(f.Duration), evHeal, -1, 0, int64(fi))
+	w.at(now+int64(f.Duration), evHeal, -1, 0, int32(fi))
 }
 
 // dropStream ends zone i's KDS stream and starts its redial schedule.
@@ -98,7 +98,7 @@ func (w *world) onHeal(fi int) {
 			if z.connected && z.heldUpTo > z.stored {
 				arr := max(now+w.wanDelay(), z.lastArr)
 				z.lastArr = arr
-				w.at(arr, evReceive, i, z.gen, int64(z.heldUpTo))
+				w.at(arr, evReceive, i, z.gen, z.heldUpTo)
 			}
 		}
 	case Crash:
@@ -134,7 +134,7 @@ func (w *world) onReconnect(i int, inc uint32, attempt int) {
 	}
 	now := w.q.Now()
 	if !w.gUp || z.blockTo || z.blockFrom {
-		w.at(now+w.backoff(w.cfg.Timers.ZoneReconnect, attempt), evReconnect, i, z.inc, int64(attempt+1))
+		w.at(now+w.backoff(w.cfg.Timers.ZoneReconnect, attempt), evReconnect, i, z.inc, int32(attempt+1))
 		return
 	}
 	z.connected = true
@@ -145,7 +145,7 @@ func (w *world) onReconnect(i int, inc uint32, attempt int) {
 	arr := max(now+w.wanDelay()+w.wanDelay()+w.resync.draw(missing), z.lastArr)
 	z.lastArr = arr
 	w.tracef("zone-%d reconnected after %d attempts, resync v%d..v%d", i+1, attempt, z.stored+1, upto)
-	w.at(arr, evReceive, i, z.gen, int64(upto))
+	w.at(arr, evReceive, i, z.gen, upto)
 }
 
 // checkWatch resolves faults waiting on zone i: the zone is converged once it is up, connected,

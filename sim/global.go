@@ -60,7 +60,7 @@ func (w *world) onAccept() {
 		t += w.send.draw(1) / workers
 		arr := max(t+w.wanDelay(), z.lastArr)
 		z.lastArr = arr
-		w.at(arr, evReceive, i, z.gen, int64(v))
+		w.at(arr, evReceive, i, z.gen, v)
 	}
 	w.m.sendBusy(start, t)
 	w.sendFree = t

@@ -97,7 +97,7 @@ func newWorld(cfg *Config) *world {
 	return w
 }
 
-func (w *world) at(t int64, kind uint8, z int, epoch uint32, arg int64) {
+func (w *world) at(t int64, kind uint8, z int, epoch uint32, arg int32) {
 	w.q.Push(eventq.Event{At: t, Kind: kind, Zone: int32(z), Epoch: epoch, Arg: arg})
 }
 
@@ -116,7 +116,7 @@ func (w *world) run() {
 		w.at(int64(at), evWrite, -1, 0, 1)
 	}
 	for i, f := range w.cfg.Faults {
-		w.at(int64(f.At), evFault, -1, 0, int64(i))
+		w.at(int64(f.At), evFault, -1, 0, int32(i))
 	}
 	w.at(0, evSample, -1, 0, 0)
 	for {
@@ -138,7 +138,7 @@ func (w *world) dispatch(e eventq.Event) {
 	case evAccept:
 		w.onAccept()
 	case evReceive:
-		w.onReceive(z, e.Epoch, int32(e.Arg))
+		w.onReceive(z, e.Epoch, e.Arg)
 	case evCycleStart:
 		w.onCycleStart(z, e.Epoch)
 	case evCycleEnd:

@@ -2,12 +2,12 @@ package eventq
 
 import "container/heap"
 
-// Event is one scheduled happening. It is a plain value: the queue never boxes it, so pushing
-// and popping allocate nothing once the backing slice has grown.
+// Event is one scheduled happening. It is a plain 32-byte value: the queue never boxes it, so
+// pushing and popping allocate nothing once the backing slice has grown.
 type Event struct {
 	At    int64  // virtual time, nanoseconds since the start of the run
 	Seq   uint64 // insertion order, the tie-break that makes equal times deterministic
-	Arg   int64  // kind-specific argument (a version, an index)
+	Arg   int32  // kind-specific argument (a version, an index)
 	Zone  int32  // zone index, or -1
 	Epoch uint32 // zone incarnation the event belongs to; stale events are dropped by the model
 	Kind  uint8

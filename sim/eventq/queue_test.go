@@ -9,7 +9,7 @@ func TestOrderAndTieBreak(t *testing.T) {
 	q := New(0)
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 1000 {
-		q.Push(Event{At: int64(r.IntN(50)), Arg: int64(i)})
+		q.Push(Event{At: int64(r.IntN(50)), Arg: int32(i)})
 	}
 	var last Event
 	for i := 0; q.Len() > 0; i++ {
