@@ -107,6 +107,7 @@ func (c *Client) Run(ctx context.Context) error {
 func (c *Client) setConnected(v bool) {
 	c.st.mu.Lock()
 	c.st.connected = v
+	c.st.notifyLocked()
 	c.st.mu.Unlock()
 }
 
@@ -177,6 +178,7 @@ func (c *Client) handle(st discoveryv3.AggregatedDiscoveryService_StreamAggregat
 		c.st.mu.Lock()
 		ts := c.st.status[t]
 		ts.Nack, ts.NackTime, ts.NackVer = err.Error(), c.o.Now(), resp.GetVersionInfo()
+		c.st.notifyLocked()
 		c.st.mu.Unlock()
 		return c.send(st, t, err)
 	}
@@ -187,6 +189,7 @@ func (c *Client) handle(st discoveryv3.AggregatedDiscoveryService_StreamAggregat
 	ts := c.st.status[t]
 	ts.Version, ts.Applied = s.version, applied
 	c.st.resources[t] = resp.GetResources()
+	c.st.notifyLocked()
 	c.st.mu.Unlock()
 	if err := c.send(st, t, nil); err != nil {
 		return err

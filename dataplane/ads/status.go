@@ -1,6 +1,7 @@
 package ads
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -31,10 +32,11 @@ type state struct {
 	status    map[string]*TypeStatus
 	resources map[string][]*anypb.Any // last accepted resources per type, for the config dump
 	connected bool
+	changed   chan struct{} // closed and replaced on every status change
 }
 
 func newState() *state {
-	s := &state{status: map[string]*TypeStatus{}, resources: map[string][]*anypb.Any{}}
+	s := &state{status: map[string]*TypeStatus{}, resources: map[string][]*anypb.Any{}, changed: make(chan struct{})}
 	for _, t := range Types {
 		s.status[t] = &TypeStatus{TypeURL: t}
 	}
@@ -76,4 +78,43 @@ func (c *Client) Connected() bool {
 	c.st.mu.Lock()
 	defer c.st.mu.Unlock()
 	return c.st.connected
+}
+
+// notifyLocked wakes waiters; call with mu held.
+func (s *state) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Wait blocks until cond holds for the current statuses (in subscription order) or ctx ends.
+func (c *Client) Wait(ctx context.Context, cond func([]TypeStatus) bool) error {
+	for {
+		c.st.mu.Lock()
+		ch := c.st.changed
+		c.st.mu.Unlock()
+		if cond(c.Status()) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// WaitApplied blocks until every type has been applied once and, for each type URL in want,
+// the applied version equals the wanted one.
+func (c *Client) WaitApplied(ctx context.Context, want map[string]string) error {
+	return c.Wait(ctx, func(st []TypeStatus) bool {
+		for _, s := range st {
+			if s.Applied.IsZero() {
+				return false
+			}
+			if v, ok := want[s.TypeURL]; ok && s.Version != v {
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -47,7 +47,7 @@ func readClientHello(r io.Reader) ([]byte, string, error) {
 		if msg[0] != 1 { // client_hello
 			return nil, "", fmt.Errorf("%w: handshake type %d", ErrNotTLS, msg[0])
 		}
-		want := 4 + int(msg[1])<<16 | int(msg[2])<<8 | int(msg[3])
+		want := 4 + (int(msg[1])<<16 | int(msg[2])<<8 | int(msg[3]))
 		if len(msg) < want {
 			continue
 		}

@@ -4,8 +4,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,7 +82,7 @@ func (p *Proxy) start(l *config.Listener) (*running, error) {
 		protos.SetUnencryptedHTTP2(true) // h2c with prior knowledge from the app side
 		r.srv = &http.Server{Handler: p.httpHandler(l.Name), Protocols: &protos,
 			ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute,
-			ErrorLog: nil}
+			ErrorLog: log.New(logWriter(p.o.Logf), "listener "+l.Name+": ", 0)}
 		served := ln
 		if l.TLS != nil {
 			served = tls.NewListener(ln, p.downstreamTLS(l.Name))
@@ -100,6 +102,14 @@ func (p *Proxy) start(l *config.Listener) (*running, error) {
 		go r.acceptLoop(func(c net.Conn) { p.serveIngress(l.Name, c) })
 	}
 	return r, nil
+}
+
+// logWriter adapts Logf for http.Server's ErrorLog (TLS handshake failures and the like).
+type logWriter func(format string, args ...any)
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w("%s", strings.TrimRight(string(b), "\n"))
+	return len(b), nil
 }
 
 func (r *running) acceptLoop(serve func(net.Conn)) {
@@ -137,9 +147,9 @@ func (r *running) close() {
 		c.Close()
 	}
 	r.mu.Unlock()
-	r.ln.Close()
 	if r.srv != nil {
-		r.srv.Close()
+		r.srv.Close() // closes the listener too, and Serve returns ErrServerClosed
 	}
+	r.ln.Close()
 	r.wg.Wait()
 }
