@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
@@ -71,10 +73,11 @@ func (c *ZoneClient) applyDown(ctx context.Context, resp *discovery.DeltaDiscove
 	s := c.opts.Store
 	var errs []error
 	have := map[string]bool{}
-	for _, res := range resp.GetResources() {
+	decoded := decodeAll(t, resp.GetResources())
+	for i, res := range resp.GetResources() {
 		have[res.GetName()] = true
 		known[res.GetName()] = true
-		r, err := Decode(t, res)
+		r, err := decoded[i].r, decoded[i].err
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -131,4 +134,28 @@ func (c *ZoneClient) isOwn(ctx context.Context, k resource.Key) bool {
 	}
 	r, err := c.opts.Store.Get(ctx, k)
 	return err == nil && IsLocal(r, c.opts.Zone)
+}
+
+type decodedResource struct {
+	r   *resource.Resource
+	err error
+}
+
+// decodeAll decodes a push on every core: JSON decoding is most of a zone's apply cost, and
+// the store writes that follow are serialised by the store anyway.
+func decodeAll(typeURL string, rs []*discovery.Resource) []decodedResource {
+	out := make([]decodedResource, len(rs))
+	workers := min(runtime.GOMAXPROCS(0), len(rs)/64+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(rs); i += workers {
+				out[i].r, out[i].err = Decode(typeURL, rs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
