@@ -21,6 +21,8 @@ type reconciler struct {
 	pokes     map[string]bool
 	available []resource.AvailableService // behind this zone's ingresses
 	wake      chan struct{}
+	handled   uint64        // store revision whose changes are generated and set
+	progress  chan struct{} // closed and replaced whenever handled moves
 
 	unsubscribe func()
 
@@ -30,7 +32,8 @@ type reconciler struct {
 }
 
 func newReconciler(s *Server) *reconciler {
-	return &reconciler{s: s, pokes: map[string]bool{}, wake: make(chan struct{}, 1), state: map[resource.Key]*resource.Resource{}}
+	return &reconciler{s: s, pokes: map[string]bool{}, wake: make(chan struct{}, 1), progress: make(chan struct{}),
+		state: map[resource.Key]*resource.Resource{}}
 }
 
 // start subscribes, then lists: events that race with the listing are applied after it, in
@@ -126,15 +129,40 @@ func (r *reconciler) run(ctx context.Context) {
 				a.meshes[m] = true
 			}
 		}
-		if a.empty() {
-			continue
+		if !a.empty() {
+			r.regenerate(ctx, a)
 		}
-		r.regenerate(ctx, a)
 		if a.available {
 			r.updateAvailable(ctx)
 		}
 		if _, next := r.s.certs.Due(); !next.IsZero() {
 			timer.Reset(max(next.Sub(r.s.now()), time.Millisecond))
+		}
+		r.mu.Lock()
+		if r.rev != r.handled || len(events) > 0 {
+			r.handled = r.rev
+			close(r.progress)
+			r.progress = make(chan struct{})
+		}
+		r.mu.Unlock()
+	}
+}
+
+// WaitRevision returns once every store change up to rev has been turned into snapshots (the
+// proxies may still be receiving them), or when ctx ends.
+func (s *Server) WaitRevision(ctx context.Context, rev uint64) error {
+	r := s.rec
+	for {
+		r.mu.Lock()
+		done, ch := r.handled >= rev, r.progress
+		r.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
 		}
 	}
 }
