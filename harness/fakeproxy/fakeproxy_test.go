@@ -44,7 +44,7 @@ func startFleet(t *testing.T, env *servertest.Env, n, services int) *fakeproxy.F
 	f, err := fakeproxy.StartFleet(context.Background(), fakeproxy.FleetConfig{
 		Addr: env.Addr, TLS: env.ClientTLS(), Zone: zone, PerConn: 8,
 		Proxies: fakeproxy.SidecarResources("default", "dp", n, services),
-		Token: func(r *resource.Resource) (string, error) { return env.Token(t, r.Mesh, r.Name), nil },
+		Token:   func(r *resource.Resource) (string, error) { return env.Token(t, r.Mesh, r.Name), nil },
 	})
 	if err != nil {
 		t.Fatal(err)
