@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
@@ -83,6 +84,7 @@ type globalEnv struct {
 	srv   *GlobalServer
 	gs    *grpc.Server
 	stat  chan ZoneStatus
+	reg   *prometheus.Registry
 	wg    sync.WaitGroup
 }
 
@@ -95,9 +97,9 @@ func startGlobal(t testing.TB, pki *testPKI, st store.Store, addr string, ka Kee
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &globalEnv{addr: lis.Addr().String(), store: st, stat: make(chan ZoneStatus, 1024)}
+	e := &globalEnv{addr: lis.Addr().String(), store: st, stat: make(chan ZoneStatus, 1024), reg: prometheus.NewRegistry()}
 	e.srv = NewGlobalServer(st, tokens{"zone-a": "token-a", "zone-b": "token-b"}, ServerOptions{
-		Keepalive: ka, Logger: testLogger(),
+		Keepalive: ka, Logger: testLogger(), Registerer: e.reg,
 		OnStatus: func(s ZoneStatus) {
 			select {
 			case e.stat <- s:

@@ -2,6 +2,7 @@ package kds
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,20 @@ func TestHungLinkIsDetectedAndHeals(t *testing.T) {
 	// The zone keeps serving its last state while cut off.
 	if _, err := a.store.Get(ctx, before); err != nil {
 		t.Errorf("zone-a lost a policy while global was unreachable: %v", err)
+	}
+
+	// The zone notices too (its heartbeat goes unanswered) instead of waiting on a dead link.
+	deadline := time.After(20 * time.Second)
+	for noticed := false; !noticed; {
+		select {
+		case err := <-a.state:
+			noticed = err != nil && strings.Contains(err.Error(), "global silent")
+		case <-deadline:
+			t.Fatal("zone-a never noticed the hung link")
+		}
+	}
+	if a.client.Connected() {
+		t.Error("zone-a reports Connected over a hung link")
 	}
 
 	r.unfreeze()
