@@ -38,7 +38,7 @@ const ZoneHeader = "X-Zonemesh-Zone"
 
 // Server is an echo instance. Its zero value is not usable; use New.
 type Server struct {
-	id Identity
+	id atomic.Pointer[Identity]
 
 	mu       sync.Mutex // guards the failure accumulator
 	failAcc  float64
@@ -58,7 +58,8 @@ type Server struct {
 
 // New returns an echo server for id.
 func New(id Identity) *Server {
-	s := &Server{id: id}
+	s := &Server{}
+	s.id.Store(&id)
 	s.code.Store(http.StatusServiceUnavailable)
 	return s
 }
@@ -76,6 +77,13 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("/", s.answer)
 	return mux
+}
+
+// SetInstance renames the instance (e.g. to its bound address once listening).
+func (s *Server) SetInstance(name string) {
+	id := *s.id.Load()
+	id.Instance = name
+	s.id.Store(&id)
 }
 
 // Reset clears failures, delay and readiness.
@@ -124,13 +132,14 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	w.Header().Set(ZoneHeader, s.id.Zone)
+	id := s.id.Load()
+	w.Header().Set(ZoneHeader, id.Zone)
 	io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
 	if s.fail() {
 		http.Error(w, "echo: injected failure", int(s.code.Load()))
 		return
 	}
-	rep := Reply{Service: s.id.Service, Version: s.id.Version, Zone: s.id.Zone, Instance: s.id.Instance,
+	rep := Reply{Service: id.Service, Version: id.Version, Zone: id.Zone, Instance: id.Instance,
 		Caller: CallerFromXFCC(r.Header.Get("X-Forwarded-Client-Cert")), Method: r.Method, Host: r.Host,
 		Path: r.URL.Path, Proto: r.Proto, Headers: map[string]string{}}
 	for k, vs := range r.Header {
