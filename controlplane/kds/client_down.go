@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"sync"
 
@@ -29,6 +30,10 @@ func (c *ZoneClient) runDown(ctx context.Context, conn *grpc.ClientConn, up func
 	for _, k := range DownKinds() {
 		req := &discovery.DeltaDiscoveryRequest{Node: node, TypeUrl: TypeURL(k), ResourceNamesSubscribe: []string{"*"}}
 		if err := st.Send(req); err != nil {
+			if errors.Is(err, io.EOF) {
+				// The server ended the stream (e.g. refused the zone); Recv has the status.
+				_, err = st.Recv()
+			}
 			return fmt.Errorf("kds: subscribe %s: %w", k, err)
 		}
 	}
@@ -54,6 +59,9 @@ func (c *ZoneClient) runDown(ctx context.Context, conn *grpc.ClientConn, up func
 		resynced[resp.GetTypeUrl()] = true
 		c.met.sentAcks.WithLabelValues(resp.GetTypeUrl(), result(ack.ErrorDetail != nil)).Inc()
 		if err := st.Send(ack); err != nil {
+			if errors.Is(err, io.EOF) {
+				_, err = st.Recv()
+			}
 			return fmt.Errorf("kds: ack: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -53,7 +54,9 @@ func (c *ZoneClient) runUp(ctx context.Context, conn *grpc.ClientConn, up func()
 	}()
 	err = c.sendUp(sctx, st, &heard)
 	cancel()
-	if rerr := <-recvErr; err == nil || errors.Is(err, context.Canceled) && ctx.Err() == nil {
+	// A send fails with EOF when the server ended the stream, and a sender stopped by the
+	// receiver fails with Canceled: the receiver then holds the real reason.
+	if rerr := <-recvErr; err == nil || errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) && ctx.Err() == nil {
 		err = rerr
 	}
 	return err

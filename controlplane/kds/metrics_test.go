@@ -33,6 +33,12 @@ func TestMetricsAreExported(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStore(t, zst, "zone has the policy", has(key(resource.KindTrafficPermission, "default", "p"), nil))
+	// Global sends the next push only after the zone ACKed the previous one, so once the second
+	// policy is in, the first ACK has been counted on both sides.
+	if _, err := g.store.Put(ctx, permission("default", "q", "web")); err != nil {
+		t.Fatal(err)
+	}
+	waitStore(t, zst, "zone has the second policy", has(key(resource.KindTrafficPermission, "default", "q"), nil))
 
 	families, err := zreg.Gather()
 	if err != nil {
