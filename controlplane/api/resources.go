@@ -127,7 +127,8 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) error {
 }
 
 // apply stores every resource of a multi-document YAML stream, a JSON resource or a JSON
-// array of resources. All are decoded, validated and checked before the first is written.
+// array of resources. All are decoded, validated and checked before the first is written,
+// and stored in one commit.
 // Versions in the body are ignored: apply makes the stored state what the body says.
 func (s *Server) apply(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(r); err != nil {
@@ -152,14 +153,11 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) error {
 		seen[res.Key()] = i
 		res.Origin = s.opts.Origin
 	}
-	out := make([]*resource.Resource, 0, len(rs))
-	for _, res := range rs {
-		stored, err := s.opts.Store.Put(r.Context(), res)
-		if err != nil {
-			// Earlier resources of this apply are stored; the error says which one failed.
-			return fmt.Errorf("apply %s (after storing %d of %d): %w", res.Key(), len(out), len(rs), err)
-		}
-		out = append(out, stored)
+	// One commit (one fsync) for the whole apply when the store can batch, as both of
+	// package store's can; then a failure stores nothing.
+	out, err := store.PutAll(r.Context(), s.opts.Store, rs)
+	if err != nil {
+		return fmt.Errorf("apply (%d of %d stored): %w", len(out), len(rs), err)
 	}
 	writeJSON(w, http.StatusOK, resourceList{Resources: out})
 	return nil

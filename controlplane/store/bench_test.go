@@ -83,3 +83,28 @@ func BenchmarkGetBolt(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPutAllBolt100 commits 100 changed resources per op in one transaction (one fsync),
+// as an apply of 100 documents does.
+func BenchmarkPutAllBolt100(b *testing.B) {
+	s, err := store.OpenBolt(filepath.Join(b.TempDir(), "bench.db"), time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rs := make([]*resource.Resource, 100)
+	for i := range rs {
+		rs[i] = storetest.Permission("default", fmt.Sprintf("p%d", i), "backend", "web")
+	}
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, r := range rs {
+			r.Spec.(*resource.TrafficPermissionSpec).Sources[0].Service = fmt.Sprintf("s%d", n)
+		}
+		n++
+		if _, err := store.PutAll(context.Background(), s, rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -245,3 +245,63 @@ func (s *boltStore) Close() error {
 	}
 	return nil
 }
+
+func (s *boltStore) PutAll(ctx context.Context, rs []*resource.Resource, opts ...PutOption) ([]*resource.Resource, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	now := s.clock()
+	var st []staged
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		rev := s.rev.Load()
+		var err error
+		// Reads inside the transaction see its own earlier writes, so no overlay is needed.
+		st, err = stage(rs, func(r *resource.Resource) ([]byte, bool, error) {
+			if err := checkKey(r.Key()); err != nil {
+				return nil, false, err
+			}
+			b, err := tx.CreateBucketIfNotExists([]byte(r.Kind))
+			if err != nil {
+				return nil, false, err
+			}
+			k := []byte(storeKey(r.Mesh, r.Name))
+			var old []byte
+			if v := b.Get(k); v != nil {
+				old = bytes.Clone(v)
+			}
+			data, changed, err := prepare(old, r, now, opts)
+			if err != nil || !changed {
+				return data, changed, err
+			}
+			rev++
+			return data, true, b.Put(k, data)
+		})
+		if err != nil {
+			return err
+		}
+		return putRevision(tx, rev)
+	})
+	if err != nil {
+		if errors.Is(err, ErrConflict) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("store: put all: %w", err)
+	}
+	out := make([]*resource.Resource, 0, len(st))
+	for _, w := range st {
+		if w.changed {
+			s.hub.publish(committed{typ: Put, data: w.data, rev: s.rev.Add(1)})
+		}
+		r, err := decode(w.data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

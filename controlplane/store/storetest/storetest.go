@@ -70,6 +70,8 @@ func Run(t *testing.T, newStore Factory) {
 		{"CancelWaits", testCancelWaits},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"BadKey", testBadKey},
+		{"PutAll", testPutAll},
+		{"PutAllIsAtomic", testPutAllIsAtomic},
 		{"Closed", testClosed},
 	}
 	for _, tc := range tests {
