@@ -6,9 +6,9 @@ import "math/bits"
 // then 32 sub-buckets per power of two (at most ~3% relative error), up to ~78 hours. Counts
 // are weights, so one sampled proxy can stand for a stratum of proxies.
 type Hist struct {
-	counts [histBuckets]uint64
-	n      uint64
+	n      uint64 // before counts: an Add then touches one far cache line, not two
 	max    int64
+	counts [histBuckets]uint64
 }
 
 const histBuckets = 64 + 40*32

@@ -51,6 +51,12 @@ func (w *world) onCycleStart(i int, inc uint32) {
 		return
 	}
 	z.scheduled = false
+	w.startCycle(i)
+}
+
+// startCycle starts a push cycle now if stored versions are waiting.
+func (w *world) startCycle(i int) {
+	z := &w.zones[i]
 	now := w.q.Now()
 	n := 0
 	for n < len(z.pend) && z.pend[n] <= now {
@@ -154,6 +160,11 @@ func (w *world) onCycleEnd(i int, inc uint32) {
 		w.checkWatch(i, w.q.Now())
 	}
 	if len(z.pend) > 0 {
-		w.schedule(i, max(w.q.Now(), z.pend[0]+int64(w.cfg.Timers.Debounce)))
+		at := z.pend[0] + int64(w.cfg.Timers.Debounce)
+		if at <= w.q.Now() {
+			w.startCycle(i) // saves an event per back-to-back cycle
+			return
+		}
+		w.schedule(i, at)
 	}
 }
