@@ -103,3 +103,17 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() er
 
 // Errorf is fmt.Errorf, for conditions.
 var Errorf = fmt.Errorf
+
+// StartZoneFor starts a zone joined to a global that runs elsewhere (e.g. as a process).
+func StartZoneFor(t testing.TB, name, kdsAddr, caFile, token string) *zone.Zone {
+	t.Helper()
+	z, err := zone.Start(context.Background(), zone.Config{Name: name, GlobalAddr: kdsAddr, GlobalServerName: "127.0.0.1",
+		GlobalCAFile: caFile, Token: token, DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", XDSAddr: "127.0.0.1:0",
+		Keepalive: Keepalive, Backoff: kds.Backoff{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond},
+		Logger: Logger(t).With("at", name)})
+	if err != nil {
+		t.Fatalf("start zone %s: %v", name, err)
+	}
+	t.Cleanup(z.Close)
+	return z
+}
