@@ -27,8 +27,10 @@ type Server struct {
 	Token string // required bearer token ("" accepts any)
 	Cache cachev3.SnapshotCache
 
-	gs *grpc.Server
-	wg sync.WaitGroup
+	gs   *grpc.Server
+	wg   sync.WaitGroup
+	leaf *Leaf
+	srv  serverv3.Server
 
 	mu     sync.Mutex
 	nacks  []Nack
@@ -50,19 +52,33 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	s := &Server{Addr: ln.Addr().String(), CAPEM: ca.CertPEM, acks: map[string]string{}, notify: make(chan struct{})}
+	s := &Server{Addr: ln.Addr().String(), CAPEM: ca.CertPEM, acks: map[string]string{}, notify: make(chan struct{}), leaf: leaf}
 	s.Cache = cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil)
 	cb := serverv3.CallbackFuncs{StreamRequestFunc: s.onRequest, StreamOpenFunc: s.onOpen}
-	srv := serverv3.NewServer(context.Background(), s.Cache, cb)
-	s.gs = grpc.NewServer(grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{leaf.TLS}})))
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(s.gs, srv)
+	s.srv = serverv3.NewServer(context.Background(), s.Cache, cb)
+	s.serve(ln)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func (s *Server) serve(ln net.Listener) {
+	s.gs = grpc.NewServer(grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{s.leaf.TLS}})))
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(s.gs, s.srv)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		s.gs.Serve(ln)
 	}()
-	t.Cleanup(s.Stop)
-	return s
+}
+
+// Restart serves again on the same address with the same certificate and snapshots, after Stop.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	s.serve(ln)
 }
 
 // Stop closes every stream and the listener.
