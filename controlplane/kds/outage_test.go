@@ -122,3 +122,12 @@ func TestGlobalRestartResyncs(t *testing.T) {
 		return gone(oldDP)(c, s) && has(key(resource.KindDataplane, "default", "zone-a.new"), nil)(c, s)
 	})
 }
+
+// Close on the GlobalServer ends every KDS stream (the zones see it and retry), even before the
+// grpc.Server itself is stopped.
+func TestGlobalCloseEndsStreams(t *testing.T) {
+	g, _, _ := twoZones(t)
+	g.srv.Close()
+	g.waitOnline(t, "zone-a", false)
+	g.waitOnline(t, "zone-b", false)
+}

@@ -66,6 +66,9 @@ func (g *GlobalServer) StreamInterceptor(srv any, ss grpc.ServerStream, info *gr
 	default:
 		return h(srv, ss)
 	}
+	if g.ctx.Err() != nil {
+		return status.Error(codes.Unavailable, "kds: global is shutting down")
+	}
 	zi, err := g.authenticate(ss.Context())
 	if err != nil {
 		if zi.zone != "" {

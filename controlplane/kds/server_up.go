@@ -23,10 +23,31 @@ func (g *GlobalServer) upload(ss grpc.ServerStream) error {
 		return status.Error(codes.Unauthenticated, "kds: stream not authenticated (serve KDS with GlobalServer.ServerOptions())")
 	}
 	held := map[resource.Kind]map[resource.Key]bool{} // what this stream has stored, per kind
+	// Receive on a goroutine so that Close ends the stream; it stops when the handler returns
+	// (gRPC then cancels the stream and RecvMsg fails).
+	msgs, recvErr := make(chan *discovery.DeltaDiscoveryResponse), make(chan error, 1)
+	go func() {
+		for {
+			msg := &discovery.DeltaDiscoveryResponse{}
+			if err := ss.RecvMsg(msg); err != nil {
+				recvErr <- err
+				return
+			}
+			select {
+			case msgs <- msg:
+			case <-ss.Context().Done():
+				return
+			}
+		}
+	}()
 	for {
-		msg := &discovery.DeltaDiscoveryResponse{}
-		if err := ss.RecvMsg(msg); err != nil {
+		var msg *discovery.DeltaDiscoveryResponse
+		select {
+		case <-g.ctx.Done():
+			return status.Error(codes.Unavailable, "kds: global is shutting down")
+		case err := <-recvErr:
 			return err
+		case msg = <-msgs:
 		}
 		g.seen(zi.zone)
 		ack := &discovery.DeltaDiscoveryRequest{TypeUrl: msg.GetTypeUrl(), ResponseNonce: msg.GetNonce()}
