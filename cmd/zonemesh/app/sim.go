@@ -24,16 +24,9 @@ func runSim(ctx context.Context, s Streams, args []string) error {
 	fs := newFlagSet("sim", s)
 	seed := fs.Int64("seed", 0, "RNG seed (default: the scenario's seed)")
 	out := fs.String("out", "out/sim", "directory for results.json, report.html and sim.json")
-	var files []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := positional(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(files) != 1 {
 		return fmt.Errorf("%w: want one scenario file, got %d", ErrUsage, len(files))
