@@ -49,8 +49,19 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for _, res := range rs {
+		redact(res)
+	}
 	writeJSON(w, http.StatusOK, resourceList{Resources: rs})
 	return nil
+}
+
+// redact hides secrets from reads: a mesh CA's private key never leaves the control planes
+// through the API (zones receive it over authenticated KDS).
+func redact(r *resource.Resource) {
+	if ca, ok := r.Spec.(*resource.MeshCASpec); ok {
+		ca.KeyPEM = "(redacted)"
+	}
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request) error {
@@ -62,6 +73,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	redact(res)
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }

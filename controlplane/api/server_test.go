@@ -349,3 +349,29 @@ func TestZonesAndInspect(t *testing.T) {
 		t.Fatalf("inspect unknown: %v", err)
 	}
 }
+
+func TestMeshCAKeyIsNeverRead(t *testing.T) {
+	st := store.NewMemory(time.Now)
+	ca := &resource.Resource{Kind: resource.KindMeshCA, Meta: resource.Meta{Mesh: "default", Name: "ca", Origin: resource.OriginGlobal},
+		Spec: &resource.MeshCASpec{CertPEM: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n", KeyPEM: "-----BEGIN EC PRIVATE KEY-----\nsecret\n-----END EC PRIVATE KEY-----\n"}}
+	if _, err := st.Put(context.Background(), ca); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Options{Store: st, Origin: resource.OriginGlobal, AdminToken: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	for _, path := range []string{"/api/v1/resources/MeshCA", "/api/v1/resources/MeshCA/default/ca"} {
+		resp, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Contains(string(b), "secret") || !strings.Contains(string(b), "redacted") {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+}

@@ -5,19 +5,27 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 )
 
-// Probe tells when a process is ready: an HTTP GET answering 2xx, or a TCP port accepting.
+// Probe tells when a process is ready: an HTTP GET answering 2xx, a TCP port accepting, or
+// a file the process writes once it is ready (every set condition must hold).
 type Probe struct {
 	HTTP     string        // URL to GET
 	TCP      string        // host:port to dial
+	File     string        // path that must exist
 	Interval time.Duration // between attempts; default 20ms
 }
 
-func (pr Probe) zero() bool { return pr.HTTP == "" && pr.TCP == "" }
+func (pr Probe) zero() bool { return pr.HTTP == "" && pr.TCP == "" && pr.File == "" }
 
 func (pr Probe) once(ctx context.Context) error {
+	if pr.File != "" {
+		if _, err := os.Stat(pr.File); err != nil {
+			return err
+		}
+	}
 	if pr.TCP != "" {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, "tcp", pr.TCP)
