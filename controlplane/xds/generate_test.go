@@ -320,7 +320,10 @@ func TestValidateConsistency(t *testing.T) {
 	if err := xds.Validate(r); err == nil || !strings.Contains(err.Error(), "consistent") {
 		t.Fatalf("missing CLA not caught: %v", err)
 	}
-	r = generate(t, rs, resource.KindDataplane, "web-1")
+	r, err := xds.Generate(inputs(t, rs), xdstest.Find(rs, resource.KindDataplane, "web-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	r.Routes[0].VirtualHosts[0].Routes[0].GetRoute().ClusterSpecifier = nil
 	if err := xds.Validate(r); err == nil {
 		t.Fatal("route without a cluster passed")

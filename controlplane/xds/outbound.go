@@ -1,9 +1,12 @@
 package xds
 
 import (
+	"errors"
+	"fmt"
 	"hash/fnv"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -30,6 +33,29 @@ type outboundPart struct {
 	clusters  []*clusterv3.Cluster
 	endpoints []*endpointv3.ClusterLoadAssignment
 	hash      uint64
+
+	validOnce sync.Once
+	validErr  error
+}
+
+// validate checks the shared resources once per Inputs, not once per sidecar.
+func (p *outboundPart) validate() error {
+	p.validOnce.Do(func() {
+		var errs []error
+		if err := validateMessage(p.route, fmt.Sprintf("route %q", p.route.Name), 0); err != nil {
+			errs = append(errs, err)
+		}
+		for i, c := range p.clusters {
+			if err := validateMessage(c, fmt.Sprintf("cluster %q", c.Name), 0); err != nil {
+				errs = append(errs, err)
+			}
+			if err := validateMessage(p.endpoints[i], fmt.Sprintf("endpoints %q", c.Name), 0); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		p.validErr = errors.Join(errs...)
+	})
+	return p.validErr
 }
 
 func (in *Inputs) outboundOf(mesh string) *outboundPart {

@@ -17,9 +17,22 @@ type validatorAll interface{ ValidateAll() error }
 // Validate checks every resource with its protoc-gen-validate rules, and also every message
 // packed in an Any anywhere inside it (ValidateAll stops at Any fields), then checks that names
 // are unique per type, that routes name existing clusters, and that the snapshot is consistent
-// (every EDS cluster has its CLA, every RDS name its route config, and nothing extra).
+// (every EDS cluster has its CLA, every RDS name its route config, and nothing extra). The
+// mesh-wide part sidecars share is checked once per Inputs; resources must not be changed after
+// Generate.
 func Validate(r *Resources) error {
 	var errs []error
+	shared := map[any]bool{}
+	if r.shared != nil {
+		if err := r.shared.validate(); err != nil {
+			errs = append(errs, err)
+		}
+		shared[r.shared.route] = true
+		for i := range r.shared.clusters {
+			shared[r.shared.clusters[i]] = true
+			shared[r.shared.endpoints[i]] = true
+		}
+	}
 	byType := r.ByType()
 	for _, t := range []resourcev3.Type{resourcev3.ListenerType, resourcev3.RouteType, resourcev3.ClusterType, resourcev3.EndpointType, resourcev3.SecretType} {
 		seen := map[string]bool{}
@@ -30,6 +43,9 @@ func Validate(r *Resources) error {
 				errs = append(errs, fmt.Errorf("%s: duplicate name", where))
 			}
 			seen[name] = true
+			if shared[res] {
+				continue
+			}
 			if err := validateMessage(res, where, 0); err != nil {
 				errs = append(errs, err)
 			}
