@@ -18,10 +18,10 @@ func ExampleRun() {
 	}
 	r.Summary(os.Stdout)
 	// Output:
-	// sim: 3 zones, 150 proxies, 30s simulated, 336 events (SIMULATED)
+	// sim: 3 zones, 150 proxies, 30s simulated, 321 events (SIMULATED)
 	// writes: 29 submitted, 29 accepted, 0 retried after failover; messages: 0 lost, 0 dropped; 1 zone reconnects
-	//   global-zone  p50      37.2ms  p90      74.4ms  p99     789.3ms  max     789.3ms  (n=87)
-	//   zone-proxy   p50       8.5ms  p90     323.0ms  p99    5167.4ms  max    5216.5ms  (n=4350)
-	//   end-to-end   p50      49.8ms  p90     339.7ms  p99    5972.7ms  max    6005.9ms  (n=4350)
-	//   fault 0 crash          at   10.0s for   5.0s on    1 zones: converged 5354.5ms after
+	//   global-zone  p50      37.2ms  p90      87.0ms  p99    4461.8ms  max    4461.8ms  (n=87)
+	//   zone-proxy   p50       8.5ms  p90    3053.5ms  p99    8254.4ms  max   10346.5ms  (n=4350)
+	//   end-to-end   p50      50.9ms  p90    3858.8ms  p99    8254.4ms  max   14808.3ms  (n=4350)
+	//   fault 0 crash          at   10.0s for   5.0s on    1 zones: converged 10442.1ms after
 }

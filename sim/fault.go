@@ -16,7 +16,7 @@ func (w *world) pickZones(f Fault) []int {
 		return append([]int(nil), f.Zones...)
 	}
 	n := max(1, int(f.Share*float64(len(w.zones))+0.5))
-	perm := w.r.Perm(len(w.zones))[:n]
+	perm := w.workload.Perm(len(w.zones))[:n]
 	return perm
 }
 

@@ -3,7 +3,7 @@ package sim
 // interArrival is the gap to the next policy write.
 func (w *world) interArrival() int64 {
 	if w.cfg.ChurnPoisson {
-		return w.q.Now() + secs(w.r.ExpFloat64()/w.cfg.ChurnRate)
+		return w.q.Now() + secs(w.workload.ExpFloat64()/w.cfg.ChurnRate)
 	}
 	return w.q.Now() + secs(1/w.cfg.ChurnRate)
 }

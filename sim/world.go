@@ -52,7 +52,8 @@ type zone struct {
 type world struct {
 	cfg       *Config
 	q         *eventq.Queue
-	r         *rand.Rand
+	r         *rand.Rand   // the model: service times, latencies, loss, backoff jitter
+	workload  *rand.Rand   // what happens: write times, which zones a fault hits
 	trace     func(string) // nil unless a test traces the run
 	end       int64
 	resources float64
@@ -76,7 +77,10 @@ type world struct {
 func newWorld(cfg *Config) *world {
 	src := rand.NewPCG(cfg.Seed, 0x5eed_0f_2019e5)
 	w := &world{
+		// Separate streams keep the workload identical when the model's draws change (e.g. more
+		// proxies drawn per cycle), so two model variants can be compared on the same writes.
 		cfg: cfg, q: eventq.New(1024), r: rand.New(src), end: int64(cfg.Duration),
+		workload:  rand.New(rand.NewPCG(cfg.Seed, 0x3a11_0ad)),
 		resources: float64(cfg.Services + cfg.Policies), gUp: true,
 	}
 	c := cfg.Costs
