@@ -60,27 +60,35 @@ func newCluster(p *Proxy, name string) *cluster {
 // dialTLS connects to addr with the cluster's current TLS settings (secrets may have rotated
 // since the pool was created, so the config is read per connection).
 func (c *cluster) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
+	e, err := c.dial(ctx, addr)
+	return e.c, err
+}
+
+// dial is dialTLS for the TCP proxy: it also returns the batchConn under a TLS connection.
+func (c *cluster) dial(ctx context.Context, addr string) (end, error) {
+	network := "tcp"
 	cfg := c.cfg.Load()
 	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()
 	raw, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 	if err != nil {
-		return nil, err
+		return end{}, err
 	}
 	tc := c.tls.Load()
 	if cfg.TLS == nil {
-		return raw, nil
+		return end{c: raw}, nil
 	}
 	if tc == nil { // secrets not here yet: never fall back to plaintext
 		raw.Close()
-		return nil, ErrNoSecret
+		return end{}, ErrNoSecret
 	}
-	conn := tls.Client(raw, tc)
+	bc := &batchConn{Conn: raw}
+	conn := tls.Client(bc, tc)
 	if err := conn.HandshakeContext(ctx); err != nil {
 		raw.Close()
-		return nil, err
+		return end{}, err
 	}
-	return conn, nil
+	return end{c: conn, batch: bc}, nil
 }
 
 // update installs a new cluster config (called with the proxy's apply lock held).

@@ -21,10 +21,11 @@ func (p *Proxy) serveTCP(name string, c net.Conn) {
 	if lr == nil {
 		return
 	}
-	down := c
+	down := end{c: c}
 	peer := ""
 	if lr.cfg.TLS != nil {
-		tc := tls.Server(c, p.downstreamTLS(name))
+		bc := &batchConn{Conn: c}
+		tc := tls.Server(bc, p.downstreamTLS(name))
 		c.SetDeadline(time.Now().Add(handshakeTimeout))
 		if err := tc.Handshake(); err != nil {
 			return
@@ -33,7 +34,7 @@ func (p *Proxy) serveTCP(name string, c net.Conn) {
 		if cs := tc.ConnectionState(); len(cs.PeerCertificates) > 0 && len(cs.PeerCertificates[0].URIs) > 0 {
 			peer = cs.PeerCertificates[0].URIs[0].String()
 		}
-		down = tc
+		down = end{c: tc, batch: bc}
 	}
 	if lr.cfg.NetRBAC != nil {
 		if ok, _ := lr.cfg.NetRBAC.Allowed(peer); !ok {
@@ -41,30 +42,30 @@ func (p *Proxy) serveTCP(name string, c net.Conn) {
 		}
 	}
 	up := p.dialCluster(rt, lr.cfg.Cluster)
-	if up == nil {
+	if up.c == nil {
 		return
 	}
-	defer up.Close()
+	defer up.c.Close()
 	pipe(down, up)
 }
 
 // dialCluster connects to one endpoint of a cluster (with its upstream TLS, if any).
-func (p *Proxy) dialCluster(rt *runtime, name string) net.Conn {
+func (p *Proxy) dialCluster(rt *runtime, name string) end {
 	cl := rt.clusters[name]
 	if cl == nil {
-		return nil
+		return end{}
 	}
 	cl.stats.rq.Add(1)
 	h := cl.pick()
 	if h == nil {
 		cl.stats.noHost.Add(1)
-		return nil
+		return end{}
 	}
-	up, err := cl.dialTLS(context.Background(), "tcp", h.addr)
+	up, err := cl.dial(context.Background(), h.addr)
 	if err != nil {
 		cl.stats.connFail.Add(1)
 		cl.result(h, 0)
-		return nil
+		return end{}
 	}
 	cl.result(h, 200) // a connection that opens counts as a success for outlier detection
 	return up
@@ -72,20 +73,42 @@ func (p *Proxy) dialCluster(rt *runtime, name string) net.Conn {
 
 type closeWriter interface{ CloseWrite() error }
 
+// conns may carry the batchConn under a TLS connection so copies into it are batched.
+type end struct {
+	c     net.Conn
+	batch *batchConn
+}
+
+var copyPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 // pipe copies both ways until both directions end, propagating half-closes. Between two
-// *net.TCPConn, io.Copy uses splice(2) on Linux, so plain TCP never passes through user space.
-func pipe(a, b net.Conn) {
+// *net.TCPConn, io.Copy uses splice(2) on Linux, so plain TCP never passes through user space;
+// with TLS on a side, a large buffer and batched records keep syscalls per byte low.
+func pipe(a, b end) {
 	var wg sync.WaitGroup
 	wg.Add(2)
-	one := func(dst, src net.Conn) {
+	one := func(dst, src end) {
 		defer wg.Done()
-		_, err := io.Copy(dst, src)
-		if cw, ok := dst.(closeWriter); ok && err == nil {
+		var err error
+		_, dstTCP := dst.c.(*net.TCPConn)
+		_, srcTCP := src.c.(*net.TCPConn)
+		if dstTCP && srcTCP {
+			_, err = io.Copy(dst.c, src.c)
+		} else {
+			var w io.Writer = struct{ io.Writer }{dst.c}
+			if dst.batch != nil {
+				w = batchedWriter{w: dst.c, bc: dst.batch}
+			}
+			bp := copyPool.Get().(*[]byte)
+			_, err = io.CopyBuffer(w, struct{ io.Reader }{src.c}, *bp)
+			copyPool.Put(bp)
+		}
+		if cw, ok := dst.c.(closeWriter); ok && err == nil {
 			cw.CloseWrite()
 		} else {
 			// An error (reset, closed) ends both directions.
-			dst.Close()
-			src.Close()
+			dst.c.Close()
+			src.c.Close()
 		}
 	}
 	go one(a, b)
@@ -118,12 +141,12 @@ func (p *Proxy) serveIngress(name string, c net.Conn) {
 		return
 	}
 	up := p.dialCluster(rt, cluster)
-	if up == nil {
+	if up.c == nil {
 		return
 	}
-	defer up.Close()
-	if _, err := up.Write(hello); err != nil {
+	defer up.c.Close()
+	if _, err := up.c.Write(hello); err != nil {
 		return
 	}
-	pipe(c, up)
+	pipe(end{c: c}, up)
 }
