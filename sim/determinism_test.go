@@ -2,6 +2,8 @@ package sim
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"runtime"
 	"testing"
 )
@@ -56,5 +58,15 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		if _, err := Run(c, nil); err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.field)) {
 			t.Errorf("error %v does not name %s", err, tc.field)
 		}
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := faultConfig()
+	c.ChurnRate = 200 // enough events to reach a cancellation check
+	if _, err := RunContext(ctx, c, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
 	}
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -157,11 +158,18 @@ func (r *Results) Summary(w io.Writer) error {
 // Run simulates cfg. trace, if not nil, receives one line per model step (tests only: it is
 // slow at scale).
 func Run(cfg Config, trace func(string)) (*Results, error) {
+	return RunContext(context.Background(), cfg, trace)
+}
+
+// RunContext is Run that gives up with ctx's error when ctx is done (checked every 64k events).
+func RunContext(ctx context.Context, cfg Config, trace func(string)) (*Results, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("sim: config: %w", err)
 	}
 	w := newWorld(&cfg)
 	w.trace = trace
-	w.run()
+	if err := w.run(ctx); err != nil {
+		return nil, fmt.Errorf("sim: stopped at %s of virtual time: %w", time.Duration(w.q.Now()), err)
+	}
 	return w.results(), nil
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 
@@ -112,7 +113,7 @@ func (w *world) tracef(format string, a ...any) {
 }
 
 // run drives the event loop until the simulated duration is over.
-func (w *world) run() {
+func (w *world) run(ctx context.Context) error {
 	if w.cfg.ChurnRate > 0 {
 		w.at(w.interArrival(), evWrite, -1, 0, 0)
 	}
@@ -130,8 +131,12 @@ func (w *world) run() {
 		}
 		e, _ := w.q.Pop()
 		w.m.events++
+		if w.m.events&0xffff == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		w.dispatch(e)
 	}
+	return nil
 }
 
 func (w *world) dispatch(e eventq.Event) {

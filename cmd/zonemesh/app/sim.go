@@ -42,11 +42,8 @@ func runSim(ctx context.Context, s Streams, args []string) error {
 	if *seed != 0 {
 		cfg.Seed = uint64(*seed)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	start := time.Now()
-	res, err := sim.Run(cfg, nil)
+	res, err := sim.RunContext(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
