@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/zonemesh/zonemesh/controlplane/resource"
 	"github.com/zonemesh/zonemesh/controlplane/xds"
 	"github.com/zonemesh/zonemesh/controlplane/xds/xdstest"
@@ -25,6 +27,30 @@ func BenchmarkGenerateSidecar(b *testing.B) {
 					b.Fatal(err)
 				}
 				_ = out.Hash()
+			}
+		})
+	}
+}
+
+// BenchmarkMarshalSidecar is the baseline: serialising the same resources once, the least any
+// control plane pays to send them.
+func BenchmarkMarshalSidecar(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			rs := xdstest.Scale("default", n)
+			out, err := xds.Generate(xds.NewInputs(xdstest.Zone, rs, benchCerts(b, "default")), rs[1])
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, list := range out.ByType() {
+					for _, m := range list {
+						if _, err := proto.Marshal(m); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
 			}
 		})
 	}

@@ -25,7 +25,7 @@ import (
 
 const zone = "zone-1"
 
-func seed(t *testing.T) []*resource.Resource {
+func seed(t testing.TB) []*resource.Resource {
 	return []*resource.Resource{
 		{Kind: resource.KindMesh, Meta: resource.Meta{Name: "default"}, Spec: &resource.MeshSpec{MTLS: resource.MTLS{Enabled: true}}},
 		xdstest.MeshCA(t, "default"),
