@@ -246,3 +246,46 @@ func TestUnsupportedConfigIsNackedAndOldConfigServes(t *testing.T) {
 		}
 	}
 }
+
+func TestActiveHealthCheck(t *testing.T) {
+	local := startEcho(t, "127.0.0.1", echo.Identity{Service: "echo", Zone: "zone-a"})
+	remote := startEcho(t, "127.0.0.1", echo.Identity{Service: "echo", Zone: "zone-b"})
+	c := newCaller(t)
+	hcheck := dptest.HTTPHealthCheck("/ready", 20*time.Millisecond, 1, 1)
+	c.set(t, "1", []*routev3.Route{dptest.Route(dptest.RouteOpts{Prefix: "/", Cluster: "echo"})},
+		[]*clusterv3.Cluster{plain.Cluster(dptest.ClusterOpts{Name: "echo", HealthCheck: hcheck})},
+		snap{}.add(resourcev3.EndpointType, dptest.CLA("echo", 0,
+			dptest.Locality{Zone: "zone-a", Priority: 0, Endpoints: []dptest.Endpoint{{Addr: local.Addr()}}},
+			dptest.Locality{Zone: "zone-b", Priority: 1, Endpoints: []dptest.Endpoint{{Addr: remote.Addr()}}})))
+	hc := newClient()
+	until := func(zone string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for ctx.Err() == nil {
+			if _, _, rep := call(t, hc, c.out, "echo.mesh", "/", nil); rep.Zone == zone {
+				return
+			}
+		}
+		t.Fatalf("traffic never reached %s", zone)
+	}
+	until("zone-a")
+	local.Reset()
+	resp, err := http.Post("http://"+local.Addr()+"/_control/ready?value=false", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	until("zone-b") // the health check failed the local endpoint
+	if got := zoneShare(t, hc, c.out, 50); got["zone-b"] != 50 {
+		t.Fatalf("local not ready: %v", got)
+	}
+	cs, _ := c.a.Proxy.Stats()
+	for _, e := range cs[0].Endpoints {
+		if e.Zone == "zone-a" && !e.HCFailed {
+			t.Fatalf("local endpoint not marked by the health check: %+v", e)
+		}
+	}
+	local.Reset()
+	until("zone-a")
+}

@@ -243,6 +243,14 @@ func Route(o RouteOpts) *routev3.Route {
 type ClusterOpts struct {
 	Name, Service, Version string
 	Outlier                *clusterv3.OutlierDetection
+	HealthCheck            *corev3.HealthCheck
+}
+
+// HTTPHealthCheck is an active HTTP health check of path every interval.
+func HTTPHealthCheck(path string, interval time.Duration, unhealthy, healthy uint32) *corev3.HealthCheck {
+	return &corev3.HealthCheck{Timeout: durationpb.New(time.Second), Interval: durationpb.New(interval),
+		UnhealthyThreshold: wrapperspb.UInt32(unhealthy), HealthyThreshold: wrapperspb.UInt32(healthy),
+		HealthChecker: &corev3.HealthCheck_HttpHealthCheck_{HttpHealthCheck: &corev3.HealthCheck_HttpHealthCheck{Path: path}}}
 }
 
 // Cluster is an EDS cluster for a service (or a version of it) with upstream mTLS when the mesh
@@ -252,6 +260,9 @@ func (m Mesh) Cluster(o ClusterOpts) *clusterv3.Cluster {
 		ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS},
 		EdsClusterConfig:     &clusterv3.Cluster_EdsClusterConfig{EdsConfig: ads()},
 		LbPolicy:             clusterv3.Cluster_ROUND_ROBIN, OutlierDetection: o.Outlier}
+	if o.HealthCheck != nil {
+		c.HealthChecks = []*corev3.HealthCheck{o.HealthCheck}
+	}
 	if m.MTLS {
 		ctx := &tlsv3.UpstreamTlsContext{Sni: m.SNI(o.Service, o.Version),
 			CommonTlsContext: common(&matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: SPIFFE(m.Name, o.Service)}})}
