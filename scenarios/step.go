@@ -100,7 +100,7 @@ type ComponentRef struct {
 	Zone      string `yaml:"zone,omitempty"` // required unless component is global
 	Component string `yaml:"component"`
 	Service   string `yaml:"service,omitempty"`  // component service only
-	Instance  int    `yaml:"instance,omitempty"` // replica index, component service or ingress
+	Instance  *int   `yaml:"instance,omitempty"` // replica index (ingress: default 0; service: default every replica)
 }
 
 // ScaleStep sets the replica count of a service in a zone.

@@ -196,7 +196,7 @@ func (v *validator) component(p string, c *ComponentRef) {
 	}
 	v.zoneRef(p+".zone", c.Zone)
 	z := v.s.Zone(c.Zone)
-	if c.Instance < 0 {
+	if c.Instance != nil && *c.Instance < 0 {
 		v.errf(p+".instance", "must not be negative")
 	}
 	switch c.Component {

@@ -11,12 +11,13 @@ import (
 
 // ingressView is the zone's network view of other zones' ingresses: where an entry exists,
 // a remote ZoneIngress's advertised address is replaced by the address this zone reaches it
-// at (a NAT, or the harness's per-link fault proxy). Reads and events are rewritten; writes
+// at (a NAT, or the harness's per-link fault proxy). Entries are keyed by the ingress's
+// advertised "host:port" (one ingress replica) or by its zone name (every replica). Reads and events are rewritten; writes
 // pass through untouched, so what is synced back to global is never rewritten.
 type ingressView struct {
 	store.Store
 	zone  string
-	addrs map[string]string // zone → host:port
+	addrs map[string]string // advertised host:port or zone → host:port
 }
 
 func (v *ingressView) rewrite(r *resource.Resource) *resource.Resource {
@@ -24,8 +25,15 @@ func (v *ingressView) rewrite(r *resource.Resource) *resource.Resource {
 		return r
 	}
 	spec := r.Spec.(*resource.ZoneIngressSpec)
-	addr, ok := v.addrs[spec.Zone]
-	if !ok || spec.Zone == v.zone {
+	if spec.Zone == v.zone {
+		return r
+	}
+	ah, ap := spec.Networking.Advertised()
+	addr, ok := v.addrs[net.JoinHostPort(ah, strconv.Itoa(ap))]
+	if !ok {
+		addr, ok = v.addrs[spec.Zone]
+	}
+	if !ok {
 		return r
 	}
 	host, port, err := net.SplitHostPort(addr)

@@ -176,7 +176,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, route *config.Ro
 				http.Error(w, "upstream request timeout", http.StatusGatewayTimeout)
 				return
 			}
-			http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+			http.Error(w, "upstream connect error: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		cl.result(h, resp.StatusCode)

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -45,23 +44,6 @@ func runReport(ctx context.Context, s Streams, args []string) error {
 	}
 }
 
-// parseInterspersed parses flags that may come before or after the positional arguments,
-// as in `report render RESULTS.json -o out.html`, and returns the positionals.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
 func readResults(path string) (*reports.Results, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -99,7 +81,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 func reportRender(s Streams, args []string) error {
 	fs := newFlagSet("report render", s)
 	out := fs.String("o", "", "output HTML file (default: RESULTS with .html instead of .json)")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -123,7 +105,7 @@ func reportRender(s Streams, args []string) error {
 
 func reportSummary(s Streams, args []string) error {
 	fs := newFlagSet("report summary", s)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -148,7 +130,7 @@ func reportCompare(s Streams, args []string) error {
 	fs.Float64Var(&tol.Relative, "tolerance", tol.Relative, "relative slowdown of latency and propagation figures that counts as a regression (0.10 = 10%)")
 	fs.Float64Var(&tol.SuccessRate, "success-drop", tol.SuccessRate, "drop in success rate that counts as a regression (0.001 = 0.1 percentage points)")
 	failOn := fs.Bool("fail-on-regression", false, "exit 1 when any run regressed against the baseline")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}

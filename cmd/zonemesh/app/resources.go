@@ -57,27 +57,6 @@ func (c *clientFlags) client() (*api.Client, error) {
 	return &api.Client{BaseURL: server, Token: tok, HTTP: &http.Client{Timeout: time.Minute}}, nil
 }
 
-// parseArgs parses flags that may come before, between or after the positional arguments
-// ("get Timeout t1 --mesh m"), which flag.Parse alone does not allow.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		// After "--" everything is positional.
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
 func wantArgs(pos []string, min, max int, usage string) error {
 	if len(pos) < min || len(pos) > max {
 		return fmt.Errorf("%w: %s", ErrUsage, usage)

@@ -27,7 +27,7 @@ func runZone(ctx context.Context, s Streams, args []string) error {
 	fs.StringVar(&cfg.APIAddr, "api-addr", "127.0.0.1:5681", "REST API listen address")
 	fs.StringVar(&cfg.XDSAddr, "xds-addr", "127.0.0.1:5678", "xDS (gRPC, TLS) listen address for proxies")
 	fs.Var(&hosts, "xds-host", "extra host name or IP for the xDS certificate (repeatable)")
-	fs.Var(&ingress, "ingress-address", "ZONE=HOST:PORT: reach ZONE's ingress at this address (repeatable)")
+	fs.Var(&ingress, "ingress-address", "FROM=HOST:PORT: reach the ingress advertised at FROM (host:port, or a zone name for all its ingresses) at HOST:PORT (repeatable)")
 	fs.DurationVar(&cfg.Keepalive.Time, "keepalive", kds.DefaultKeepalive.Time, "KDS keepalive interval")
 	fs.DurationVar(&cfg.Keepalive.Timeout, "keepalive-timeout", kds.DefaultKeepalive.Timeout, "KDS keepalive timeout")
 	ready := fs.String("ready-file", "", "write the bound addresses here (JSON) once serving")
@@ -45,7 +45,7 @@ func runZone(ctx context.Context, s Streams, args []string) error {
 	for _, e := range ingress {
 		z, a, ok := strings.Cut(e, "=")
 		if !ok || z == "" || a == "" {
-			return fmt.Errorf("%w: --ingress-address %q: want ZONE=HOST:PORT", ErrUsage, e)
+			return fmt.Errorf("%w: --ingress-address %q: want FROM=HOST:PORT", ErrUsage, e)
 		}
 		cfg.IngressAddresses[z] = a
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zonemesh/zonemesh/controlplane/auth"
+	"github.com/zonemesh/zonemesh/controlplane/resource"
 	"github.com/zonemesh/zonemesh/harness/backend"
 	"github.com/zonemesh/zonemesh/harness/proc"
 	"github.com/zonemesh/zonemesh/harness/topology"
@@ -170,8 +171,8 @@ func (b *Backend) StartIngress(ctx context.Context, c topology.Component, spec b
 	}
 	admin := hostPort(c.IP, AdminPort)
 	args := []string{"dp", "--mode", "ingress", "--cp", spec.Zone.XDSAddr, "--ca-file", spec.Zone.CAFile, "--token-file", tokFile,
-		"--name", fileName(c.Name), "--zone", c.Zone, "--address", c.IP.String(), "--port", fmt.Sprint(spec.Port),
-		"--advertise", spec.Advertise.String(), "--admin", admin}
+		"--name", IngressName(c), "--zone", c.Zone, "--address", c.IP.String(), "--port", fmt.Sprint(spec.Port),
+		"--advertised-address", spec.Advertise.Addr().String(), "--advertised-port", fmt.Sprint(spec.Advertise.Port()), "--admin", admin}
 	p, err := b.start(ctx, c.Name, args, proc.Probe{HTTP: "http://" + admin + "/ready"})
 	if err != nil {
 		return nil, err
@@ -194,10 +195,12 @@ func (b *Backend) StartInstance(ctx context.Context, in *topology.InstanceSpec, 
 		return nil, err
 	}
 	admin := hostPort(in.IP, AdminPort)
-	inbound := fmt.Sprintf("%d:%d:%s:%s:%s", InboundPort, AppPort, in.Service, in.Version, in.Protocol)
+	resFile, err := writeDataplane(dir, in, spec.Mesh)
+	if err != nil {
+		return nil, err
+	}
 	dpArgs := []string{"dp", "--mode", "sidecar", "--cp", spec.Zone.XDSAddr, "--ca-file", spec.Zone.CAFile, "--token-file", tokFile,
-		"--name", DataplaneName(in), "--mesh", spec.Mesh, "--zone", in.Zone, "--address", in.IP.String(),
-		"--inbound", inbound, "--outbound-port", fmt.Sprint(OutboundPort), "--admin", admin}
+		"--resource", resFile, "--zone", in.Zone, "--admin", admin}
 	dp, err := b.start(ctx, in.Name+"/dp", dpArgs, proc.Probe{HTTP: "http://" + admin + "/ready"})
 	if err != nil {
 		return nil, err
@@ -209,15 +212,23 @@ func (b *Backend) StartInstance(ctx context.Context, in *topology.InstanceSpec, 
 // StartFakeProxies starts a batch of fake proxies in one process.
 func (b *Backend) StartFakeProxies(ctx context.Context, c topology.Component, spec backend.FakeProxySpec) (*backend.FakeProxiesInfo, error) {
 	status := hostPort(c.IP, FakeStatusPort)
+	ready := filepath.Join(b.dataDir(c), "ready.json")
+	if err := os.MkdirAll(filepath.Dir(ready), 0o755); err != nil {
+		return nil, err
+	}
+	_ = os.Remove(ready)
 	args := []string{"fakeproxies", "--cp", spec.Zone.XDSAddr, "--ca-file", spec.Zone.CAFile, "--zone", c.Zone, "--mesh", spec.Mesh,
-		"--count", fmt.Sprint(spec.Count), "--token-key", spec.Zone.DataplaneTokenKeyFile, "--status-addr", status,
-		"--address", c.IP.String(), "--prefix", fileName(c.Name)}
-	p, err := b.start(ctx, c.Name, args, proc.Probe{HTTP: "http://" + status + "/ready"})
+		"--count", fmt.Sprint(spec.Count), "--token-key", spec.Zone.DataplaneTokenKeyFile, "--status", status,
+		"--prefix", fileName(c.Name), "--ready-file", ready}
+	p, err := b.start(ctx, c.Name, args, proc.Probe{File: ready})
 	if err != nil {
 		return nil, err
 	}
 	return &backend.FakeProxiesInfo{Handle: handle{p}, StatusURL: "http://" + status}, nil
 }
+
+// IngressName is the name a zone ingress registers under: "zone-a.ingress-0".
+func IngressName(c topology.Component) string { return fileName(c.Name) }
 
 // DataplaneName is the name an instance's sidecar registers under: "backend-v1-0".
 func DataplaneName(in *topology.InstanceSpec) string {
@@ -226,6 +237,30 @@ func DataplaneName(in *topology.InstanceSpec) string {
 		n += "-" + in.Version
 	}
 	return fmt.Sprintf("%s-%d", n, in.Replica)
+}
+
+// writeDataplane writes the sidecar's Dataplane: its inbound on the instance's own address,
+// forwarding to the app there, and the outbound HTTP listener on the same address.
+func writeDataplane(dir string, in *topology.InstanceSpec, mesh string) (string, error) {
+	tags := map[string]string{resource.TagService: in.Service, resource.TagProtocol: in.Protocol}
+	if in.Version != "" {
+		tags[resource.TagVersion] = in.Version
+	}
+	r := &resource.Resource{Kind: resource.KindDataplane, Meta: resource.Meta{Mesh: mesh, Name: DataplaneName(in)},
+		Spec: &resource.DataplaneSpec{Networking: resource.DataplaneNetworking{
+			Address:         in.IP.String(),
+			Inbound:         []resource.Inbound{{Port: InboundPort, ServicePort: AppPort, ServiceAddress: in.IP.String(), Tags: tags}},
+			OutboundAddress: in.IP.String(), OutboundPort: OutboundPort,
+		}}}
+	if err := resource.Validate(r); err != nil {
+		return "", err
+	}
+	b, err := resource.MarshalYAML(r)
+	if err != nil {
+		return "", err
+	}
+	f := filepath.Join(dir, "dataplane.yaml")
+	return f, os.WriteFile(f, b, 0o644)
 }
 
 func writeToken(dir, token string) (string, error) {
