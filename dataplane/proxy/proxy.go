@@ -103,6 +103,10 @@ func (p *Proxy) Apply(cfg *config.Config) error {
 	for _, l := range cfg.Listeners {
 		if r := p.listeners[l.Name]; r != nil && r.addr == l.Address && r.kind == l.Kind {
 			continue
+		} else if r != nil && r.addr == l.Address {
+			// Same socket, different kind: the old one must let go of the address first.
+			r.close()
+			delete(p.listeners, l.Name)
 		}
 		r, err := p.start(l)
 		if err != nil {
