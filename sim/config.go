@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -127,15 +128,25 @@ func Defaults() Config {
 	}
 }
 
-// Validate reports the first bad field by name.
+// Bounds on a run's size, so a bad file cannot exhaust memory: per-zone state and histograms
+// cost ~100 KB a zone, the per-second timeline a few bytes per zone and second.
+const (
+	MaxZones           = 10000
+	MaxDuration        = 24 * time.Hour
+	MaxProxiesPerZone  = 10_000_000 // draws above are capped
+	MaxSamplesPerCycle = 100_000
+	MaxWrites          = 10_000_000 // churn rate × duration + scripted writes
+)
+
+// Validate reports every bad field by name.
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(field, msg string) { errs = append(errs, fmt.Errorf("%s: %s", field, msg)) }
-	if c.Duration <= 0 {
-		add("duration", "must be > 0")
+	if c.Duration <= 0 || c.Duration > MaxDuration {
+		add("duration", fmt.Sprintf("must be in (0, %s]", MaxDuration))
 	}
-	if c.Zones < 1 {
-		add("zones", "must be >= 1")
+	if c.Zones < 1 || c.Zones > MaxZones {
+		add("zones", fmt.Sprintf("must be in [1, %d]", MaxZones))
 	}
 	if err := c.ProxiesPerZone.Validate("proxiesPerZone"); err != nil {
 		errs = append(errs, err)
@@ -179,8 +190,20 @@ func (c *Config) Validate() error {
 	if c.Timers.Keepalive <= 0 {
 		add("timers.keepalive", "must be > 0")
 	}
-	if c.SamplesPerCycle < 1 {
-		add("samplesPerCycle", "must be >= 1")
+	if c.SamplesPerCycle < 1 || c.SamplesPerCycle > MaxSamplesPerCycle {
+		add("samplesPerCycle", fmt.Sprintf("must be in [1, %d]", MaxSamplesPerCycle))
+	}
+	if c.WAN.Retransmit < 0 {
+		add("wan.retransmit", "must be >= 0")
+	}
+	if c.Timers.Debounce < 0 {
+		add("timers.debounce", "must be >= 0")
+	}
+	if math.IsNaN(c.ChurnRate) || c.ChurnRate*c.Duration.Seconds()+float64(len(c.Writes)) > MaxWrites {
+		add("churn.rate", fmt.Sprintf("with the duration, must make at most %d writes", MaxWrites))
+	}
+	if c.KeepSamples < 0 || c.KeepSamples > 1<<26 {
+		add("keepSamples", "must be in [0, 2^26]")
 	}
 	for i, at := range c.Writes {
 		if at < 0 || at > c.Duration {

@@ -49,6 +49,11 @@ func LogNormalMean(mean, sigma float64) Dist {
 // Validate checks the parameters; field is the name used in the error.
 func (d Dist) Validate(field string) error {
 	bad := func(what string) error { return fmt.Errorf("%s: %s %s", field, d.Kind, what) }
+	for _, v := range []float64{d.Value, d.Min, d.Max, d.Mu, d.Sigma, d.Rate, d.Shape, d.Scale, d.Alpha} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return bad("parameters must be finite numbers")
+		}
+	}
 	switch d.Kind {
 	case Const:
 		if d.Value < 0 || math.IsNaN(d.Value) {
@@ -157,13 +162,17 @@ func newSampler(c Cost, src rand.Source) sampler {
 	return sampler{p: p, perUnit: c.PerUnit, mean: p.Mean(), sd: math.Sqrt(p.Variance())}
 }
 
+// maxDraw caps one drawn time (seconds): a heavy tail or a bad calibration must not overflow
+// the int64 nanosecond clock.
+const maxDraw = 1e6
+
 // draw returns one service time in nanoseconds for a job of size units.
 func (s sampler) draw(units float64) int64 {
 	v := s.p.Rand() + s.perUnit*units
 	if v < 0 || math.IsNaN(v) {
 		v = 0
 	}
-	return secs(v)
+	return secs(min(v, maxDraw))
 }
 
 // drawSum returns the total service time of k independent jobs of size units. Past 32 jobs it
@@ -179,10 +188,10 @@ func (s sampler) drawSum(k int, units float64, r *rand.Rand) int64 {
 	}
 	fk := float64(k)
 	v := fk*(s.mean+s.perUnit*units) + math.Sqrt(fk)*s.sd*r.NormFloat64()
-	if v < 0 {
+	if v < 0 || math.IsNaN(v) {
 		v = 0
 	}
-	return secs(v)
+	return secs(min(v, maxDraw))
 }
 
 func secs(v float64) int64 { return int64(v * 1e9) }

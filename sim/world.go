@@ -92,10 +92,7 @@ func newWorld(cfg *Config) *world {
 	per := cfg.ProxiesPerZone.Prob(src)
 	w.zones = make([]zone, cfg.Zones)
 	for i := range w.zones {
-		n := int32(per.Rand() + 0.5)
-		if n < 1 {
-			n = 1
-		}
+		n := int32(min(max(per.Rand()+0.5, 1), MaxProxiesPerZone))
 		w.zones[i] = zone{proxies: n, up: true, connected: true}
 	}
 	w.m.init(w)
@@ -170,10 +167,11 @@ func (w *world) dispatch(e eventq.Event) {
 
 // wanDelay is one message's one-way delay: latency plus a retransmit per loss.
 func (w *world) wanDelay() int64 {
-	d := secs(w.wan.Rand())
-	if d < 0 {
-		d = 0
+	v := w.wan.Rand()
+	if !(v > 0) { // also NaN
+		v = 0
 	}
+	d := secs(min(v, maxDraw))
 	for w.cfg.WAN.Loss > 0 && w.r.Float64() < w.cfg.WAN.Loss {
 		d += int64(w.cfg.WAN.Retransmit)
 		w.m.losses++
