@@ -166,6 +166,7 @@ func TestTimeoutAndRetries(t *testing.T) {
 	c.set(t, "1", []*routev3.Route{
 		dptest.Route(dptest.RouteOpts{Prefix: "/slow", Cluster: "echo", Timeout: timeout}),
 		dptest.Route(dptest.RouteOpts{Prefix: "/retry", Cluster: "echo", Retries: 3}),
+		dptest.Route(dptest.RouteOpts{Prefix: "/pertry", Cluster: "echo", Retries: 2, PerTryTimeout: 60 * time.Millisecond, Timeout: 5 * time.Second}),
 		dptest.Route(dptest.RouteOpts{Prefix: "/", Cluster: "echo"}),
 	}, []*clusterv3.Cluster{plain.Cluster(dptest.ClusterOpts{Name: "echo"})},
 		snap{}.add(resourcev3.EndpointType, dptest.CLA("echo", 0, dptest.Locality{Zone: "zone-a", Endpoints: []dptest.Endpoint{{Addr: e.Addr()}}})))
@@ -183,7 +184,26 @@ func TestTimeoutAndRetries(t *testing.T) {
 	if elapsed := time.Since(start); code != http.StatusGatewayTimeout || elapsed < timeout {
 		t.Fatalf("slow upstream: status %d after %v, want 504 after ≥ %v", code, elapsed, timeout)
 	}
+	// Every try exceeds its per-try timeout: three tries, then 504.
+	before, _ := c.a.Proxy.Stats()
+	start = time.Now()
+	code, _, _ = call(t, hc, c.out, "echo.mesh", "/pertry", nil)
+	after, _ := c.a.Proxy.Stats()
+	if elapsed := time.Since(start); code != http.StatusGatewayTimeout || elapsed < 3*60*time.Millisecond || after[0].Retries-before[0].Retries != 2 {
+		t.Fatalf("per-try timeouts: status %d after %v with %d retries, want 504 after ≥ 180ms with 2", code, elapsed, after[0].Retries-before[0].Retries)
+	}
 	control("/_control/reset")
+	// The app may speak HTTP/2 without TLS (prior knowledge) to its sidecar.
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	h2c := &http.Client{Transport: &http.Transport{Protocols: &protos}, Timeout: 5 * time.Second}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+c.out+"/h2c", nil)
+	req.Host = "echo.mesh"
+	resp, err := h2c.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK || resp.ProtoMajor != 2 {
+		t.Fatalf("h2c request: %v %v", err, resp)
+	}
+	resp.Body.Close()
 	control("/_control/fail?share=0.5&code=503")
 	ok := 0
 	const n = 200
