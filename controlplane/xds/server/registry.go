@@ -40,9 +40,21 @@ type TypeStatus struct {
 	Nacked    string    `json:"nacked,omitempty"`
 	NackedAt  time.Time `json:"nackedAt,omitzero"`
 	NackError string    `json:"nackError,omitempty"`
+	// History holds the last ackHistory ACKs, oldest first: the harness times the zone→proxy
+	// stage of propagation from them (a proxy ACKs a version once it has applied it).
+	History []Ack `json:"history,omitempty"`
 
 	nonce string
 }
+
+// Ack is one ACKed version and when the ACK arrived.
+type Ack struct {
+	Version string    `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+// ackHistory bounds TypeStatus.History.
+const ackHistory = 16
 
 // proxy is one registered proxy. Fields are guarded by Server.mu.
 type proxy struct {
@@ -141,7 +153,9 @@ func (s *Server) Proxies() []ProxyStatus {
 		st := ProxyStatus{ID: p.id, Kind: string(p.res.Kind), Mesh: p.res.Mesh, Name: p.res.Name, Streams: p.streams,
 			ConnectedAt: p.connected, Version: p.version, GeneratedAt: p.generated, Types: map[string]TypeStatus{}}
 		for k, v := range p.types {
-			st.Types[k] = *v
+			c := *v
+			c.History = append([]Ack(nil), v.History...)
+			st.Types[k] = c
 		}
 		out = append(out, st)
 	}
@@ -189,6 +203,11 @@ func (s *Server) onRequest(streamID int64, req *discoveryv3.DiscoveryRequest) er
 		return nil
 	}
 	ts.Acked, ts.AckedAt = req.GetVersionInfo(), now
+	if len(ts.History) == ackHistory {
+		copy(ts.History, ts.History[1:])
+		ts.History = ts.History[:ackHistory-1]
+	}
+	ts.History = append(ts.History, Ack{Version: ts.Acked, At: now})
 	return nil
 }
 
