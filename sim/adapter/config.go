@@ -56,12 +56,8 @@ func Config(s *scenarios.Scenario) (sim.Config, error) {
 			return c, fmt.Errorf("scale.calibration: %w", err)
 		}
 	}
-	// Timeline writes with an explicit offset become scripted writes; steps that only wait for
-	// the previous one have no time the simulator could know.
-	for _, st := range s.Timeline {
-		if (st.Apply != nil || st.Delete != nil) && st.At != nil && st.At.D() <= c.Duration {
-			c.Writes = append(c.Writes, st.At.D())
-		}
+	if err := timeline(s, &c); err != nil {
+		return c, err
 	}
 	for i, e := range sc.Events {
 		f, err := fault(e, sc.Zones, fmt.Sprintf("scale.events[%d]", i))
