@@ -55,6 +55,12 @@ type Config struct {
 	Backoff          kds.Backoff
 	Logger           *slog.Logger
 	Clock            func() time.Time
+	// Store holds the zone's state; nil means a memory store (the universal mode). The
+	// Kubernetes mode passes a store backed by the cluster's custom resources.
+	Store store.Store
+	// Extra is started with the zone and stopped with it (e.g. the Kubernetes mode's pod
+	// controller and injection webhook); it runs until ctx ends.
+	Extra []func(ctx context.Context) error
 }
 
 // Zone is a running zone control plane.
@@ -90,8 +96,12 @@ func Start(ctx context.Context, cfg Config) (_ *Zone, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("zone: data dir: %w", err)
 	}
-	z := &Zone{cfg: cfg, log: cfg.Logger.With("component", "zone", "zone", cfg.Name), errc: make(chan error, 3),
-		store: store.NewMemory(cfg.Clock), arrivals: newArrivals(maxArrivals, cfg.Clock)}
+	st := cfg.Store
+	if st == nil {
+		st = store.NewMemory(cfg.Clock)
+	}
+	z := &Zone{cfg: cfg, log: cfg.Logger.With("component", "zone", "zone", cfg.Name), errc: make(chan error, 3+len(cfg.Extra)),
+		store: st, arrivals: newArrivals(maxArrivals, cfg.Clock)}
 	defer func() {
 		if err != nil {
 			z.Close()
@@ -169,6 +179,15 @@ func Start(ctx context.Context, cfg Config) (_ *Zone, err error) {
 			z.errc <- fmt.Errorf("KDS client: %w", err)
 		}
 	}()
+	for _, run := range cfg.Extra {
+		z.wg.Add(1)
+		go func() {
+			defer z.wg.Done()
+			if err := run(runCtx); err != nil && runCtx.Err() == nil {
+				z.errc <- err
+			}
+		}()
+	}
 	z.log.Info("zone control plane started", "api", z.APIAddr(), "xds", z.XDSAddr(), "global", cfg.GlobalAddr)
 	return z, nil
 }
