@@ -47,7 +47,11 @@ func clusterTLS(cfg *config.Config, c *config.Cluster, logf func(string, ...any)
 	}
 	tc, err := clientTLS(cfg, c.TLS)
 	if err != nil {
-		logf("cluster %q: %v (connections fail until it arrives)", c.Name, err)
+		// Before the first SDS response this is the normal start-up order; afterwards it is a
+		// config problem worth a line.
+		if len(cfg.Certs)+len(cfg.CAs) > 0 {
+			logf("cluster %q: %v (connections fail until it arrives)", c.Name, err)
+		}
 		return nil
 	}
 	return tc
