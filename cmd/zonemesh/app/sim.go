@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -24,6 +25,7 @@ func runSim(ctx context.Context, s Streams, args []string) error {
 	fs := newFlagSet("sim", s)
 	seed := fs.Int64("seed", 0, "RNG seed (default: the scenario's seed)")
 	out := fs.String("out", "out/sim", "directory for results.json, report.html and sim.json")
+	tracePath := fs.String("trace", "", "write one line per model step to this file (small runs: a million-proxy run writes millions of lines)")
 	files, err := positional(fs, args)
 	if err != nil {
 		return err
@@ -42,8 +44,19 @@ func runSim(ctx context.Context, s Streams, args []string) error {
 	if *seed != 0 {
 		cfg.Seed = uint64(*seed)
 	}
+	var trace func(string)
+	if *tracePath != "" {
+		tf, err := os.Create(*tracePath)
+		if err != nil {
+			return fmt.Errorf("sim: trace: %w", err)
+		}
+		defer tf.Close()
+		tw := bufio.NewWriter(tf)
+		defer tw.Flush()
+		trace = func(line string) { tw.WriteString(line + "\n") }
+	}
 	start := time.Now()
-	res, err := sim.RunContext(ctx, cfg, nil)
+	res, err := sim.RunContext(ctx, cfg, trace)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func TestSimCommandWritesResults(t *testing.T) {
 	run := func(out string) []byte {
 		var stdout, stderr bytes.Buffer
 		// The flag after the file is parsed too.
-		if code := Main([]string{"sim", "--seed", "3", file, "--out", out}, nil, &stdout, &stderr); code != 0 {
+		if code := Main([]string{"sim", "--seed", "3", file, "--out", out, "--trace", out + "-trace.txt"}, nil, &stdout, &stderr); code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr.String())
 		}
 		if !strings.Contains(stdout.String(), "SIMULATED") || !strings.Contains(stdout.String(), "verdict: pass") {
@@ -61,6 +61,10 @@ func TestSimCommandWritesResults(t *testing.T) {
 	a, b := run(filepath.Join(dir, "a")), run(filepath.Join(dir, "b"))
 	if !bytes.Equal(a, b) {
 		t.Error("two runs with the same seed wrote different results.json")
+	}
+	trace, err := os.ReadFile(filepath.Join(dir, "a-trace.txt"))
+	if err != nil || !bytes.Contains(trace, []byte("zone-1 restarted")) {
+		t.Errorf("trace (%v) lacks the crash restart:\n%.500s", err, trace)
 	}
 }
 
