@@ -63,6 +63,9 @@ func (w *world) startCycle(i int) {
 		n++
 	}
 	if n == 0 {
+		if len(z.pend) > 0 {
+			w.schedule(i, z.pend[0]) // still being stored
+		}
 		return
 	}
 	first := z.pushed + 1
