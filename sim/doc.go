@@ -24,4 +24,8 @@
 // summed cost (normal approximation) keeps the pool busy, and one drawn proxy per stratum,
 // weighted by its size, is recorded into fixed log histograms (about 3% relative error). A
 // 1,000-proxy zone costs the same few events per version as a 10-proxy one.
+//
+// A known simplification: a push cycle records its proxies when it starts. If the zone CP
+// crashes before the cycle ends, its versions are pushed again after the restart and those
+// proxy-versions are recorded twice (once as if applied, once after the restart).
 package sim

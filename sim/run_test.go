@@ -33,3 +33,37 @@ func TestFaultRunConverges(t *testing.T) {
 		}
 	}
 }
+
+// Every accepted version reaches every zone store once and every proxy once, through loss,
+// partitions (both kinds) and a failover: the counts are exact.
+func TestEveryVersionReachesEveryProxyOnce(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		c := faultConfig()
+		c.Seed, c.ChurnRate = seed, 0
+		for at := time.Second; at < 150*time.Second; at += 700 * time.Millisecond {
+			c.Writes = append(c.Writes, at)
+		}
+		c.Faults = []Fault{
+			{At: 20 * time.Second, Kind: Partition, Share: 0.3, Duration: 30 * time.Second},
+			{At: 60 * time.Second, Kind: Partition, Share: 0.2, Duration: 5 * time.Second, OneWay: true},
+			{At: 70 * time.Second, Kind: Partition, Share: 0.2, Duration: 20 * time.Second, OneWay: true, ToGlobal: true},
+			{At: 100 * time.Second, Kind: GlobalFailover, Duration: 4 * time.Second},
+		}
+		r, err := Run(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := uint64(r.Writes.Accepted)
+		if v != uint64(len(c.Writes)) {
+			t.Fatalf("seed %d: %d of %d writes accepted", seed, v, len(c.Writes))
+		}
+		if got, want := r.Stages[stageGlobalZone].Count, v*uint64(r.Zones); got != want {
+			t.Errorf("seed %d: %d zone stores, want %d", seed, got, want)
+		}
+		for _, s := range []int{stageZoneProxy, stageEndToEnd} {
+			if got, want := r.Stages[s].Count, v*uint64(r.Proxies); got != want {
+				t.Errorf("seed %d: %s %d proxy applies, want %d", seed, stageNames[s], got, want)
+			}
+		}
+	}
+}
