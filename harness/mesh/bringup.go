@@ -1,4 +1,4 @@
-package run
+package mesh
 
 import (
 	"context"
@@ -25,23 +25,23 @@ const tokenTTL = 24 * time.Hour
 // addresses are not.
 const globalTLSName = "global"
 
-// bringUp starts global, the links, the zones, their ingresses, instances and fake proxies,
-// then applies the mesh and the scenario's policies.
-func (r *Runner) bringUp(ctx context.Context) error {
+// Up starts global, the links, the zones, their ingresses, instances and fake proxies, then
+// applies the mesh and the scenario's policies.
+func (e *Env) Up(ctx context.Context) error {
 	t0 := time.Now()
-	g, err := r.be.StartGlobal(ctx, r.plan.Global)
+	g, err := e.be.StartGlobal(ctx, e.Plan.Global)
 	if err != nil {
 		return fmt.Errorf("start global: %w", err)
 	}
-	r.global = g
-	r.client = &api.Client{BaseURL: g.APIURL, Token: g.AdminToken}
-	r.progress("global up at %s", g.APIURL)
-	mesh := &resource.Resource{Kind: resource.KindMesh, Meta: resource.Meta{Name: r.plan.Mesh},
-		Spec: &resource.MeshSpec{MTLS: resource.MTLS{Enabled: r.plan.MTLS}}}
-	if _, err := r.client.Put(ctx, mesh); err != nil {
-		return fmt.Errorf("create mesh %s: %w", r.plan.Mesh, err)
+	e.Global = g
+	e.Client = &api.Client{BaseURL: g.APIURL, Token: g.AdminToken}
+	e.progress("global up at %s", g.APIURL)
+	mesh := &resource.Resource{Kind: resource.KindMesh, Meta: resource.Meta{Name: e.Plan.Mesh},
+		Spec: &resource.MeshSpec{MTLS: resource.MTLS{Enabled: e.Plan.MTLS}}}
+	if _, err := e.Client.Put(ctx, mesh); err != nil {
+		return fmt.Errorf("create mesh %s: %w", e.Plan.Mesh, err)
 	}
-	if err := r.addLinks(); err != nil {
+	if err := e.addLinks(); err != nil {
 		return err
 	}
 	signer, err := auth.LoadSigner(g.ZoneTokenKeyFile, time.Now)
@@ -49,14 +49,14 @@ func (r *Runner) bringUp(ctx context.Context) error {
 		return fmt.Errorf("zone token key: %w", err)
 	}
 	eg, ectx := errgroup.WithContext(ctx)
-	states := make([]*zoneState, len(r.plan.Zones))
-	for i, z := range r.plan.Zones {
+	states := make([]*Zone, len(e.Plan.Zones))
+	for i, z := range e.Plan.Zones {
 		tok, err := signer.IssueZoneToken(z.Name, tokenTTL)
 		if err != nil {
 			return err
 		}
 		eg.Go(func() error {
-			st, err := r.startZone(ectx, z, tok)
+			st, err := e.startZone(ectx, z, tok)
 			states[i] = st
 			return err
 		})
@@ -64,29 +64,29 @@ func (r *Runner) bringUp(ctx context.Context) error {
 	err = eg.Wait()
 	for _, st := range states {
 		if st != nil {
-			r.zones[st.plan.Name] = st
+			e.zones[st.Plan.Name] = st
 		}
 	}
 	if err != nil {
 		return err
 	}
-	for _, p := range r.sc.Policies {
+	for _, p := range e.sc.Policies {
 		b, err := p.YAML()
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", p.Name, err)
 		}
-		if _, err := r.client.Apply(ctx, b); err != nil {
-			return fmt.Errorf("apply policy %s (%s line %d): %w", p.Name, r.sc.File, p.Line, err)
+		if _, err := e.Client.Apply(ctx, b); err != nil {
+			return fmt.Errorf("apply policy %s (%s line %d): %w", p.Name, e.sc.File, p.Line, err)
 		}
 	}
-	r.progress("topology up in %v: %d zones, %d instances", time.Since(t0).Round(time.Millisecond), len(r.zones), r.instanceCount())
+	e.progress("topology up in %v: %d zones, %d instances", time.Since(t0).Round(time.Millisecond), len(e.zones), e.instanceCount())
 	return nil
 }
 
-func (r *Runner) instanceCount() int {
+func (e *Env) instanceCount() int {
 	n := 0
-	for _, z := range r.zones {
-		n += len(z.instances)
+	for _, z := range e.zones {
+		n += len(z.Instances)
 	}
 	return n
 }
@@ -94,15 +94,15 @@ func (r *Runner) instanceCount() int {
 // addLinks creates a fault link for every zone→global connection and, per ingress replica,
 // for every ordered zone pair: a fault on "zone-a→zone-b" hits exactly what zone-a sends to
 // zone-b (and its answers).
-func (r *Runner) addLinks() error {
-	linkIP := netip.AddrFrom4([4]byte{127, r.addr.Block, 0, 2}).String()
-	for _, z := range r.plan.Zones {
+func (e *Env) addLinks() error {
+	linkIP := netip.AddrFrom4([4]byte{127, e.addr.Block, 0, 2}).String()
+	for _, z := range e.Plan.Zones {
 		name := z.Name + "→global"
-		if _, err := r.links.AddLink(name, net.JoinHostPort(linkIP, "0"), r.global.KDSAddr); err != nil {
+		if _, err := e.links.AddLink(name, net.JoinHostPort(linkIP, "0"), e.Global.KDSAddr); err != nil {
 			return fmt.Errorf("link %s: %w", name, err)
 		}
-		r.linkGroups[name] = []string{name}
-		for _, y := range r.plan.Zones {
+		e.linkGroups[name] = []string{name}
+		for _, y := range e.Plan.Zones {
 			if y == z {
 				continue
 			}
@@ -110,10 +110,10 @@ func (r *Runner) addLinks() error {
 			for j, ing := range y.Ingress {
 				name := fmt.Sprintf("%s#%d", group, j)
 				up := net.JoinHostPort(ing.IP.String(), strconv.Itoa(process.IngressPort))
-				if _, err := r.links.AddLink(name, net.JoinHostPort(linkIP, "0"), up); err != nil {
+				if _, err := e.links.AddLink(name, net.JoinHostPort(linkIP, "0"), up); err != nil {
 					return fmt.Errorf("link %s: %w", name, err)
 				}
-				r.linkGroups[group] = append(r.linkGroups[group], name)
+				e.linkGroups[group] = append(e.linkGroups[group], name)
 			}
 		}
 	}
@@ -121,24 +121,24 @@ func (r *Runner) addLinks() error {
 }
 
 // startZone starts one zone's control plane, ingresses, instances and fake proxies.
-func (r *Runner) startZone(ctx context.Context, z *topology.Zone, token string) (*zoneState, error) {
-	gaddr, _ := r.links.Addr(z.Name + "→global")
+func (e *Env) startZone(ctx context.Context, z *topology.Zone, token string) (*Zone, error) {
+	gaddr, _ := e.links.Addr(z.Name + "→global")
 	ingress := map[string]string{}
-	for _, y := range r.plan.Zones {
+	for _, y := range e.Plan.Zones {
 		for j, ing := range y.Ingress {
 			if y == z {
 				continue
 			}
-			la, _ := r.links.Addr(fmt.Sprintf("%s→%s#%d", z.Name, y.Name, j))
+			la, _ := e.links.Addr(fmt.Sprintf("%s→%s#%d", z.Name, y.Name, j))
 			ingress[net.JoinHostPort(ing.IP.String(), strconv.Itoa(process.IngressPort))] = la
 		}
 	}
-	info, err := r.be.StartZone(ctx, z.CP, backend.ZoneSpec{GlobalAddr: gaddr, GlobalServerName: globalTLSName,
-		GlobalCAFile: r.global.CAFile, ZoneToken: token, IngressAddresses: ingress})
+	info, err := e.be.StartZone(ctx, z.CP, backend.ZoneSpec{GlobalAddr: gaddr, GlobalServerName: globalTLSName,
+		GlobalCAFile: e.Global.CAFile, ZoneToken: token, IngressAddresses: ingress})
 	if err != nil {
 		return nil, fmt.Errorf("start zone %s: %w", z.Name, err)
 	}
-	st := &zoneState{plan: z, info: info, instances: map[string]*instance{}, client: &api.Client{BaseURL: info.APIURL}}
+	st := &Zone{Plan: z, Info: info, Instances: map[string]*Instance{}, Client: &api.Client{BaseURL: info.APIURL}}
 	signer, err := auth.LoadSigner(info.DataplaneTokenKeyFile, time.Now)
 	if err != nil {
 		return st, fmt.Errorf("zone %s: dataplane token key: %w", z.Name, err)
@@ -148,22 +148,22 @@ func (r *Runner) startZone(ctx context.Context, z *topology.Zone, token string) 
 		if err != nil {
 			return st, err
 		}
-		h, err := r.be.StartIngress(ctx, ing, backend.IngressSpec{Zone: info, Mesh: r.plan.Mesh, Token: tok, Port: process.IngressPort,
+		h, err := e.be.StartIngress(ctx, ing, backend.IngressSpec{Zone: info, Mesh: e.Plan.Mesh, Token: tok, Port: process.IngressPort,
 			Advertise: netip.AddrPortFrom(ing.IP, process.IngressPort)})
 		if err != nil {
 			return st, fmt.Errorf("start %s: %w", ing.Name, err)
 		}
-		st.ingresses = append(st.ingresses, h)
+		st.Ingresses = append(st.Ingresses, h)
 	}
 	eg, ectx := errgroup.WithContext(ctx)
 	infos := make([]*backend.InstanceInfo, len(z.Instances))
 	for i, in := range z.Instances {
-		tok, err := signer.IssueDataplaneToken(r.plan.Mesh, process.DataplaneName(in), auth.ProxySidecar, tokenTTL)
+		tok, err := signer.IssueDataplaneToken(e.Plan.Mesh, process.DataplaneName(in), auth.ProxySidecar, tokenTTL)
 		if err != nil {
 			return st, err
 		}
 		eg.Go(func() error {
-			info, err := r.be.StartInstance(ectx, in, backend.InstanceSpec{Zone: st.info, Mesh: r.plan.Mesh, Token: tok})
+			info, err := e.be.StartInstance(ectx, in, backend.InstanceSpec{Zone: st.Info, Mesh: e.Plan.Mesh, Token: tok})
 			if err != nil {
 				return fmt.Errorf("start %s: %w", in.Name, err)
 			}
@@ -174,7 +174,7 @@ func (r *Runner) startZone(ctx context.Context, z *topology.Zone, token string) 
 	err = eg.Wait()
 	for i, info := range infos {
 		if info != nil {
-			st.instances[z.Instances[i].Name] = &instance{spec: z.Instances[i], info: info}
+			st.Instances[z.Instances[i].Name] = &Instance{Spec: z.Instances[i], Info: info}
 		}
 	}
 	if err != nil {
@@ -182,12 +182,12 @@ func (r *Runner) startZone(ctx context.Context, z *topology.Zone, token string) 
 	}
 	if z.FakeProxies > 0 {
 		c := topology.Component{Name: z.Name + "/fakeproxies", Kind: topology.FakeProxies, Zone: z.Name, Backend: z.Backend, IP: z.CP.IP}
-		f, err := r.be.StartFakeProxies(ctx, c, backend.FakeProxySpec{Zone: info, Mesh: r.plan.Mesh, Count: z.FakeProxies})
+		f, err := e.be.StartFakeProxies(ctx, c, backend.FakeProxySpec{Zone: info, Mesh: e.Plan.Mesh, Count: z.FakeProxies})
 		if err != nil {
 			return st, fmt.Errorf("start %s: %w", c.Name, err)
 		}
-		st.fakes = f
+		st.Fakes = f
 	}
-	r.progress("zone %s up: cp %s, %d ingress, %d instances, %d fake proxies", z.Name, info.APIURL, len(st.ingresses), len(st.instances), z.FakeProxies)
+	e.progress("zone %s up: cp %s, %d ingress, %d instances, %d fake proxies", z.Name, info.APIURL, len(st.Ingresses), len(st.Instances), z.FakeProxies)
 	return st, nil
 }

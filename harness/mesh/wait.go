@@ -1,4 +1,4 @@
-package run
+package mesh
 
 import (
 	"context"
@@ -20,7 +20,8 @@ const (
 	pollInterval       = 50 * time.Millisecond
 )
 
-func (r *Runner) wait(ctx context.Context, w *scenarios.Wait) error {
+// Wait waits for a scenario wait condition.
+func (e *Env) Wait(ctx context.Context, w *scenarios.Wait) error {
 	if w.For == scenarios.WaitDuration {
 		select {
 		case <-time.After(w.Duration.D()):
@@ -36,11 +37,11 @@ func (r *Runner) wait(ctx context.Context, w *scenarios.Wait) error {
 	var cond func(context.Context) error
 	switch w.For {
 	case scenarios.WaitConverged:
-		cond = r.converged
+		cond = e.Converged
 	case scenarios.WaitZonesOnline:
-		cond = func(ctx context.Context) error { return r.zonesOnline(ctx, true, r.zoneNames()...) }
+		cond = func(ctx context.Context) error { return e.ZonesOnline(ctx, true, e.zoneNames()...) }
 	case scenarios.WaitZoneOffline:
-		cond = func(ctx context.Context) error { return r.zonesOnline(ctx, false, w.Zone) }
+		cond = func(ctx context.Context) error { return e.ZonesOnline(ctx, false, w.Zone) }
 	default:
 		return fmt.Errorf("unknown wait condition %q", w.For)
 	}
@@ -49,7 +50,7 @@ func (r *Runner) wait(ctx context.Context, w *scenarios.Wait) error {
 	if err != nil {
 		return fmt.Errorf("%s not reached within %v: %w", w.For, timeout, err)
 	}
-	r.progress("%s after %v", w.For, time.Since(start).Round(time.Millisecond))
+	e.progress("%s after %v", w.For, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -69,16 +70,16 @@ func poll(ctx context.Context, timeout time.Duration, cond func(context.Context)
 	}
 }
 
-func (r *Runner) zoneNames() []string {
+func (e *Env) zoneNames() []string {
 	var n []string
-	for _, z := range r.plan.Zones {
+	for _, z := range e.Plan.Zones {
 		n = append(n, z.Name)
 	}
 	return n
 }
 
-func (r *Runner) zonesOnline(ctx context.Context, want bool, zones ...string) error {
-	st, err := r.client.Zones(ctx)
+func (e *Env) ZonesOnline(ctx context.Context, want bool, zones ...string) error {
+	st, err := e.Client.Zones(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,41 +97,41 @@ func (r *Runner) zonesOnline(ctx context.Context, want bool, zones ...string) er
 
 // converged holds when every zone is online, has global's current policies at their
 // current versions, and every proxy of every zone has ACKed the last config it was sent.
-func (r *Runner) converged(ctx context.Context) error {
-	if err := r.zonesOnline(ctx, true, r.zoneNames()...); err != nil {
+func (e *Env) Converged(ctx context.Context) error {
+	if err := e.ZonesOnline(ctx, true, e.zoneNames()...); err != nil {
 		return err
 	}
-	want, err := versions(ctx, r.client)
+	want, err := versions(ctx, e.Client)
 	if err != nil {
 		return err
 	}
-	for _, z := range r.zones {
-		have, err := versions(ctx, z.client)
+	for _, z := range e.zones {
+		have, err := versions(ctx, z.Client)
 		if err != nil {
-			return fmt.Errorf("zone %s: %w", z.plan.Name, err)
+			return fmt.Errorf("zone %s: %w", z.Plan.Name, err)
 		}
 		for k, v := range want {
 			if have[k] != v {
-				return fmt.Errorf("zone %s: %s at version %d, global has %d", z.plan.Name, k, have[k], v)
+				return fmt.Errorf("zone %s: %s at version %d, global has %d", z.Plan.Name, k, have[k], v)
 			}
 		}
 		for k := range have {
 			if _, ok := want[k]; !ok {
-				return fmt.Errorf("zone %s: %s deleted at global but still present", z.plan.Name, k)
+				return fmt.Errorf("zone %s: %s deleted at global but still present", z.Plan.Name, k)
 			}
 		}
-		ps, err := proxies(ctx, z.info.APIURL)
+		ps, err := Proxies(ctx, z.Info.APIURL)
 		if err != nil {
-			return fmt.Errorf("zone %s: %w", z.plan.Name, err)
+			return fmt.Errorf("zone %s: %w", z.Plan.Name, err)
 		}
-		expected := len(z.instances) + len(z.ingresses) + z.plan.FakeProxies
+		expected := len(z.Instances) + len(z.Ingresses) + z.Plan.FakeProxies
 		if len(ps) < expected {
-			return fmt.Errorf("zone %s: %d of %d proxies connected", z.plan.Name, len(ps), expected)
+			return fmt.Errorf("zone %s: %d of %d proxies connected", z.Plan.Name, len(ps), expected)
 		}
 		for _, p := range ps {
 			for t, ts := range p.Types {
 				if ts.Sent != "" && ts.Acked != ts.Sent {
-					return fmt.Errorf("zone %s: proxy %s has not ACKed %s %s", z.plan.Name, p.ID, t, ts.Sent)
+					return fmt.Errorf("zone %s: proxy %s has not ACKed %s %s", z.Plan.Name, p.ID, t, ts.Sent)
 				}
 			}
 		}
@@ -157,39 +158,42 @@ func versions(ctx context.Context, c *api.Client) (map[string]uint64, error) {
 	return out, nil
 }
 
-// proxyStatus is the part of a zone's /api/v1/proxies answer the harness reads.
-type proxyStatus struct {
+// ProxyStatus is the part of a zone's /api/v1/proxies answer the harness reads.
+type ProxyStatus struct {
 	ID      string                     `json:"id"`
 	Name    string                     `json:"name"`
 	Version string                     `json:"version"`
-	Types   map[string]proxyTypeStatus `json:"types"`
+	Types   map[string]ProxyTypeStatus `json:"types"`
 }
 
-type proxyTypeStatus struct {
+type ProxyTypeStatus struct {
 	Sent    string    `json:"sent"`
 	Acked   string    `json:"acked"`
 	AckedAt time.Time `json:"ackedAt"`
-	History []ackedAt `json:"history"`
+	History []AckedAt `json:"history"`
 }
 
-type ackedAt struct {
+type AckedAt struct {
 	Version string    `json:"version"`
 	At      time.Time `json:"at"`
 }
 
-var httpClient = &http.Client{Timeout: 10 * time.Second}
+// HTTP is the client the harness talks to components with.
+var HTTP = &http.Client{Timeout: 10 * time.Second}
 
-func proxies(ctx context.Context, apiURL string) ([]proxyStatus, error) {
-	var ps []proxyStatus
-	return ps, getJSON(ctx, apiURL+"/api/v1/proxies", &ps)
+// Proxies reads a zone's proxy statuses.
+func Proxies(ctx context.Context, apiURL string) ([]ProxyStatus, error) {
+	var ps []ProxyStatus
+	return ps, GetJSON(ctx, apiURL+"/api/v1/proxies", &ps)
 }
 
-func getJSON(ctx context.Context, url string, out any) error {
+// GetJSON decodes a GET's JSON body into out.
+func GetJSON(ctx context.Context, url string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := HTTP.Do(req)
 	if err != nil {
 		return err
 	}
@@ -200,54 +204,53 @@ func getJSON(ctx context.Context, url string, out any) error {
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
-// scale starts or stops replicas of a service in a zone.
-func (r *Runner) scale(ctx context.Context, s *scenarios.ScaleStep) error {
-	z := r.zones[s.Zone]
+// Scale starts or stops replicas of a service in a zone.
+func (e *Env) Scale(ctx context.Context, s *scenarios.ScaleStep) error {
+	z := e.zones[s.Zone]
 	if z == nil {
 		return fmt.Errorf("unknown zone %q", s.Zone)
 	}
 	var svc *scenarios.Service
-	if zs := r.sc.Zone(s.Zone); zs != nil {
+	if zs := e.sc.Zone(s.Zone); zs != nil {
 		svc = zs.Service(s.Service)
 	}
 	if svc == nil {
 		return fmt.Errorf("zone %s has no service %s", s.Zone, s.Service)
 	}
-	var running []*instance
-	for _, in := range z.plan.Instances {
-		if i := z.instances[in.Name]; i != nil && in.Service == s.Service {
+	var running []*Instance
+	for _, in := range z.Plan.Instances {
+		if i := z.Instances[in.Name]; i != nil && in.Service == s.Service {
 			running = append(running, i)
 		}
 	}
 	for len(running) > s.Replicas {
 		last := running[len(running)-1]
-		if err := last.info.Stop(ctx); err != nil {
+		if err := last.Info.Stop(ctx); err != nil {
 			return err
 		}
-		delete(z.instances, last.spec.Name)
+		delete(z.Instances, last.Spec.Name)
 		running = running[:len(running)-1]
 	}
 	if len(running) < s.Replicas {
-		signer, err := auth.LoadSigner(z.info.DataplaneTokenKeyFile, time.Now)
+		signer, err := auth.LoadSigner(z.Info.DataplaneTokenKeyFile, time.Now)
 		if err != nil {
 			return err
 		}
 		for rep := len(running); rep < s.Replicas; rep++ {
-			spec, err := z.plan.AddInstance(r.addr, *svc, rep)
+			spec, err := z.Plan.AddInstance(e.addr, *svc, rep)
 			if err != nil {
 				return err
 			}
-			tok, err := signer.IssueDataplaneToken(r.plan.Mesh, process.DataplaneName(spec), auth.ProxySidecar, tokenTTL)
+			tok, err := signer.IssueDataplaneToken(e.Plan.Mesh, process.DataplaneName(spec), auth.ProxySidecar, tokenTTL)
 			if err != nil {
 				return err
 			}
-			info, err := r.be.StartInstance(ctx, spec, backend.InstanceSpec{Zone: z.info, Mesh: r.plan.Mesh, Token: tok})
+			info, err := e.be.StartInstance(ctx, spec, backend.InstanceSpec{Zone: z.Info, Mesh: e.Plan.Mesh, Token: tok})
 			if err != nil {
 				return err
 			}
-			z.instances[spec.Name] = &instance{spec: spec, info: info}
+			z.Instances[spec.Name] = &Instance{Spec: spec, Info: info}
 		}
 	}
-	r.event("scale", fmt.Sprintf("%s/%s → %d", s.Zone, s.Service, s.Replicas))
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/zonemesh/zonemesh/controlplane/zone"
 	"github.com/zonemesh/zonemesh/harness/load"
+	"github.com/zonemesh/zonemesh/harness/mesh"
 	"github.com/zonemesh/zonemesh/harness/observe"
 	"github.com/zonemesh/zonemesh/reports"
 )
@@ -106,18 +107,18 @@ func (r *Runner) propagation(ctx context.Context) []reports.Sample {
 	}
 	var arrivals []observe.Arrival
 	var applied []observe.Applied
-	for _, z := range r.zones {
+	for _, z := range r.env.Zones() {
 		var as []zone.Arrival
-		if err := getJSON(ctx, z.info.APIURL+"/api/v1/arrivals", &as); err != nil {
-			r.progress("zone %s: arrivals: %v", z.plan.Name, err)
+		if err := mesh.GetJSON(ctx, z.Info.APIURL+"/api/v1/arrivals", &as); err != nil {
+			r.progress("zone %s: arrivals: %v", z.Plan.Name, err)
 			continue
 		}
 		for _, a := range as {
-			arrivals = append(arrivals, observe.Arrival{Zone: z.plan.Name, Key: a.Key, Version: a.Version, Deleted: a.Deleted, Revision: a.Revision, Time: a.Time})
+			arrivals = append(arrivals, observe.Arrival{Zone: z.Plan.Name, Key: a.Key, Version: a.Version, Deleted: a.Deleted, Revision: a.Revision, Time: a.Time})
 		}
-		ps, err := proxies(ctx, z.info.APIURL)
+		ps, err := mesh.Proxies(ctx, z.Info.APIURL)
 		if err != nil {
-			r.progress("zone %s: proxies: %v", z.plan.Name, err)
+			r.progress("zone %s: proxies: %v", z.Plan.Name, err)
 			continue
 		}
 		for _, p := range ps {
@@ -126,7 +127,7 @@ func (r *Runner) propagation(ctx context.Context) []reports.Sample {
 			for _, h := range p.Types["listeners"].History {
 				rev, ok := revision(h.Version)
 				if ok && !h.At.IsZero() {
-					applied = append(applied, observe.Applied{Zone: z.plan.Name, Proxy: p.ID, Revision: rev, Time: h.At})
+					applied = append(applied, observe.Applied{Zone: z.Plan.Name, Proxy: p.ID, Revision: rev, Time: h.At})
 				}
 			}
 		}
@@ -149,8 +150,8 @@ func revision(v string) (uint64, bool) {
 }
 
 func (r *Runner) environment() reports.Environment {
-	zones, inst := len(r.plan.Zones), 0
-	for _, z := range r.plan.Zones {
+	zones, inst := len(r.env.Plan.Zones), 0
+	for _, z := range r.env.Plan.Zones {
 		inst += len(z.Instances)
 	}
 	host, _ := os.Hostname()

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/zonemesh/zonemesh/controlplane/resource"
+	"github.com/zonemesh/zonemesh/harness/mesh"
 	"github.com/zonemesh/zonemesh/reports"
 	"github.com/zonemesh/zonemesh/reports/htmlreport"
 )
@@ -18,13 +19,13 @@ import (
 // global, each zone's status, proxies and arrivals, each proxy's config, metrics and the raw
 // load records. Failures to collect are noted, never fatal: the run's results come first.
 func (r *Runner) evidence(ctx context.Context) {
-	if r.client == nil {
+	if r.env.Client == nil {
 		return
 	}
 	dir := r.opts.Out
 	var all []*resource.Resource
 	for _, k := range resource.Kinds() {
-		rs, err := r.client.List(ctx, k, "")
+		rs, err := r.env.Client.List(ctx, k, "")
 		if err == nil {
 			all = append(all, rs...)
 		}
@@ -38,16 +39,17 @@ func (r *Runner) evidence(ctx context.Context) {
 		}
 		f.Close()
 	}
-	r.fetch(ctx, r.global.APIURL+"/api/v1/zones", filepath.Join(dir, "zones", "status.json"))
-	r.fetch(ctx, r.global.APIURL+"/metrics", filepath.Join(dir, "metrics", "global.txt"))
-	for name, z := range r.zones {
+	r.fetch(ctx, r.env.Global.APIURL+"/api/v1/zones", filepath.Join(dir, "zones", "status.json"))
+	r.fetch(ctx, r.env.Global.APIURL+"/metrics", filepath.Join(dir, "metrics", "global.txt"))
+	for _, z := range r.env.Zones() {
+		name := z.Plan.Name
 		zd := filepath.Join(dir, "zones", name)
-		r.fetch(ctx, z.info.APIURL+"/api/v1/proxies", filepath.Join(zd, "proxies.json"))
-		r.fetch(ctx, z.info.APIURL+"/api/v1/arrivals", filepath.Join(zd, "arrivals.json"))
-		r.fetch(ctx, z.info.APIURL+"/metrics", filepath.Join(dir, "metrics", name+".txt"))
-		for _, in := range z.instances {
-			r.fetch(ctx, z.info.APIURL+"/api/v1/inspect/dataplanes/"+r.plan.Mesh+"/"+in.info.Name, filepath.Join(zd, "config", in.info.Name+".json"))
-			r.fetch(ctx, in.info.AdminURL+"/metrics", filepath.Join(dir, "metrics", name+"."+in.info.Name+".txt"))
+		r.fetch(ctx, z.Info.APIURL+"/api/v1/proxies", filepath.Join(zd, "proxies.json"))
+		r.fetch(ctx, z.Info.APIURL+"/api/v1/arrivals", filepath.Join(zd, "arrivals.json"))
+		r.fetch(ctx, z.Info.APIURL+"/metrics", filepath.Join(dir, "metrics", name+".txt"))
+		for _, in := range z.Instances {
+			r.fetch(ctx, z.Info.APIURL+"/api/v1/inspect/dataplanes/"+r.env.Plan.Mesh+"/"+in.Info.Name, filepath.Join(zd, "config", in.Info.Name+".json"))
+			r.fetch(ctx, in.Info.AdminURL+"/metrics", filepath.Join(dir, "metrics", name+"."+in.Info.Name+".txt"))
 		}
 	}
 	for name, lr := range r.loads {
@@ -73,7 +75,7 @@ func (r *Runner) fetch(ctx context.Context, url, path string) {
 	if err != nil {
 		return
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := mesh.HTTP.Do(req)
 	if err != nil {
 		_ = os.WriteFile(path+".error", []byte(err.Error()+"\n"), 0o644)
 		return

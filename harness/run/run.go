@@ -5,19 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/zonemesh/zonemesh/controlplane/api"
-	"github.com/zonemesh/zonemesh/harness/backend"
-	"github.com/zonemesh/zonemesh/harness/backend/process"
-	"github.com/zonemesh/zonemesh/harness/fault"
 	"github.com/zonemesh/zonemesh/harness/load"
+	"github.com/zonemesh/zonemesh/harness/mesh"
 	"github.com/zonemesh/zonemesh/harness/observe"
-	"github.com/zonemesh/zonemesh/harness/topology"
 	"github.com/zonemesh/zonemesh/reports"
 	"github.com/zonemesh/zonemesh/scenarios"
 )
@@ -40,52 +34,25 @@ type Options struct {
 
 // Runner is one run of one scenario. It is used once.
 type Runner struct {
-	sc    *scenarios.Scenario
-	opts  Options
-	plan  *topology.Plan
-	addr  topology.Addressing
-	be    backend.Backend
-	links *fault.Injector
-	// linkGroups maps a scenario link name ("zone-a→zone-b") to the injector links behind it
-	// (one per ingress replica for zone pairs).
-	linkGroups map[string][]string
+	sc   *scenarios.Scenario
+	opts Options
+	env  *mesh.Env
 
-	global    *backend.GlobalInfo
-	client    *api.Client
-	zones     map[string]*zoneState
 	started   time.Time // timeline start
-	rng       *rand.Rand
 	mu        sync.Mutex
 	events    []reports.Event
 	faults    map[string]*activeFault
 	windows   []reports.FaultWindow
-	steps     map[string]time.Duration // step name → offset when it ran
+	steps     map[string]time.Duration // step or fault name → offset when it ran
 	loads     map[string]*loadRun
 	writes    []observe.Write
-	failures  []reports.Failure
 	loadGroup sync.WaitGroup
-}
-
-// zoneState is one zone as the runner knows it.
-type zoneState struct {
-	plan      *topology.Zone
-	info      *backend.ZoneInfo
-	ingresses []backend.Handle
-	instances map[string]*instance // by component name
-	fakes     *backend.FakeProxiesInfo
-	client    *api.Client
-}
-
-type instance struct {
-	spec *topology.InstanceSpec
-	info *backend.InstanceInfo
 }
 
 type activeFault struct {
 	name, kind, target string
 	start              time.Duration
-	ids                []string // injector ids
-	healing            func() error
+	injected           *mesh.Injected // nil for a component fault (kill, pause)
 }
 
 type loadRun struct {
@@ -111,31 +78,22 @@ func New(sc *scenarios.Scenario, opts Options) (*Runner, error) {
 			sc.Topology.Zones[i].Backend = opts.Backend
 		}
 	}
-	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("run: %w", err)
-	}
-	out, err := filepath.Abs(opts.Out)
+	r := &Runner{sc: sc, opts: opts, faults: map[string]*activeFault{}, steps: map[string]time.Duration{}, loads: map[string]*loadRun{}}
+	env, err := mesh.New(sc, mesh.Options{Out: opts.Out, Binary: opts.Binary, LogLevel: opts.LogLevel, Progress: progressWriter{r}})
 	if err != nil {
 		return nil, err
 	}
-	opts.Out = out
-	seed := uint64(sc.Seed)
-	r := &Runner{sc: sc, opts: opts, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		zones: map[string]*zoneState{}, faults: map[string]*activeFault{}, steps: map[string]time.Duration{},
-		loads: map[string]*loadRun{}, linkGroups: map[string][]string{}}
-	// The address block is drawn from the wall clock, not the seed: two runs side by side must
-	// not share loopback addresses.
-	r.addr = topology.Addressing{Block: byte(1 + rand.IntN(254))}
-	r.plan, err = topology.Build(sc, r.addr)
-	if err != nil {
-		return nil, err
-	}
-	for _, z := range r.plan.Zones {
-		if z.Backend != scenarios.BackendProcess {
-			return nil, fmt.Errorf("run: zone %s: backend %q is not available in this build (process only)", z.Name, z.Backend)
-		}
-	}
+	r.env = env
+	r.opts.Out = env.Out()
 	return r, nil
+}
+
+// progressWriter prefixes the mesh's bring-up lines with the run's clock.
+type progressWriter struct{ r *Runner }
+
+func (w progressWriter) Write(b []byte) (int, error) {
+	w.r.progress("%s", strings.TrimRight(string(b), "\n"))
+	return len(b), nil
 }
 
 func (r *Runner) progress(format string, args ...any) {
@@ -155,15 +113,8 @@ func (r *Runner) now() time.Duration {
 func (r *Runner) Run(ctx context.Context) (*reports.Results, error) {
 	res := &reports.Results{Kind: reports.KindRun, Name: r.sc.Name, Description: r.sc.Description, Started: time.Now(),
 		EvidenceDir: r.opts.Out}
-	be, err := process.New(process.Options{Binary: r.opts.Binary, Dir: r.opts.Out, LogLevel: r.opts.LogLevel})
-	if err != nil {
-		return nil, err
-	}
-	r.be = be
-	r.links = fault.NewInjector()
-	defer r.teardown()
-
-	runErr := r.bringUp(ctx)
+	defer r.env.Close()
+	runErr := r.env.Up(ctx)
 	if runErr == nil {
 		runErr = r.timeline(ctx)
 	}
@@ -179,16 +130,4 @@ func (r *Runner) Run(ctx context.Context) (*reports.Results, error) {
 		runErr = err
 	}
 	return res, runErr
-}
-
-// teardown stops every component and link. It runs on every exit path, Ctrl-C included.
-func (r *Runner) teardown() {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if r.links != nil {
-		_ = r.links.Close()
-	}
-	if r.be != nil {
-		_ = r.be.Close(ctx)
-	}
 }

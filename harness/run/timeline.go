@@ -2,15 +2,11 @@ package run
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/zonemesh/zonemesh/controlplane/resource"
-	"github.com/zonemesh/zonemesh/harness/backend"
-	"github.com/zonemesh/zonemesh/harness/fault"
 	"github.com/zonemesh/zonemesh/harness/load"
 	"github.com/zonemesh/zonemesh/harness/observe"
 	"github.com/zonemesh/zonemesh/reports"
@@ -96,14 +92,18 @@ func (r *Runner) step(ctx context.Context, st *scenarios.Step) error {
 		if err != nil {
 			return err
 		}
-		rs, err := r.client.Apply(ctx, b)
+		rs, err := r.env.Client.Apply(ctx, b)
 		if err != nil {
 			return err
 		}
 		acked := time.Now()
 		for _, res := range rs {
 			r.recordWrite(observe.Write{Key: res.Key().String(), Version: res.Version, Acked: acked})
-			r.event("apply", string(res.Kind)+"/"+res.Name)
+			label := string(res.Kind) + "/" + res.Name
+			if st.Name != "" {
+				label = st.Name + ": " + label
+			}
+			r.event("apply", label)
 		}
 		return nil
 	case st.Delete != nil:
@@ -113,10 +113,10 @@ func (r *Runner) step(ctx context.Context, st *scenarios.Step) error {
 		}
 		mesh := st.Delete.Mesh
 		if info, _ := resource.Info(k); info.Scoped && mesh == "" {
-			mesh = r.plan.Mesh
+			mesh = r.env.Plan.Mesh
 		}
 		key := resource.Key{Kind: k, Mesh: mesh, Name: st.Delete.Name}
-		if err := r.client.Delete(ctx, key); err != nil {
+		if err := r.env.Client.Delete(ctx, key); err != nil {
 			return err
 		}
 		r.recordWrite(observe.Write{Key: key.String(), Deleted: true, Acked: time.Now()})
@@ -127,17 +127,21 @@ func (r *Runner) step(ctx context.Context, st *scenarios.Step) error {
 	case st.Heal != "":
 		return r.heal(st.Heal)
 	case st.Kill != nil:
-		return r.component(ctx, "kill", st.Kill)
+		return r.component(ctx, scenarios.ActionKill, st.Kill)
 	case st.Pause != nil:
-		return r.component(ctx, "pause", st.Pause)
+		return r.component(ctx, scenarios.ActionPause, st.Pause)
 	case st.Resume != nil:
-		return r.component(ctx, "resume", st.Resume)
+		return r.component(ctx, scenarios.ActionResume, st.Resume)
 	case st.Restart != nil:
-		return r.component(ctx, "restart", st.Restart)
+		return r.component(ctx, scenarios.ActionRestart, st.Restart)
 	case st.Scale != nil:
-		return r.scale(ctx, st.Scale)
+		if err := r.env.Scale(ctx, st.Scale); err != nil {
+			return err
+		}
+		r.event("scale", fmt.Sprintf("%s/%s → %d", st.Scale.Zone, st.Scale.Service, st.Scale.Replicas))
+		return nil
 	case st.Wait != nil:
-		return r.wait(ctx, st.Wait)
+		return r.env.Wait(ctx, st.Wait)
 	}
 	return fmt.Errorf("step has no action")
 }
@@ -150,11 +154,11 @@ func (r *Runner) recordWrite(w observe.Write) {
 
 // startLoad starts a load step in the background; waitLoad or the end of the run joins it.
 func (r *Runner) startLoad(ctx context.Context, name string, ls *scenarios.LoadStep) error {
-	z := r.zones[ls.From]
+	z := r.env.Zone(ls.From)
 	if z == nil {
 		return fmt.Errorf("load from unknown zone %q", ls.From)
 	}
-	caller := z.caller()
+	caller := z.Caller()
 	if caller == nil {
 		return fmt.Errorf("zone %s has no service instance to call from", ls.From)
 	}
@@ -166,7 +170,7 @@ func (r *Runner) startLoad(ctx context.Context, name string, ls *scenarios.LoadS
 	for k, v := range ls.Headers {
 		hdr.Set(k, v)
 	}
-	spec := load.Spec{Name: name, Target: caller.info.OutboundURL + path, Host: ls.To + ".mesh", Headers: hdr,
+	spec := load.Spec{Name: name, Target: caller.Info.OutboundURL + path, Host: ls.To + ".mesh", Headers: hdr,
 		Rate: ls.Rate, RampTo: ls.RampTo, Duration: ls.Duration.D(), Workers: uint64(ls.Workers), MaxWorkers: uint64(ls.MaxWorkers),
 		Timeout: ls.Timeout.D()}
 	if name == "" {
@@ -188,43 +192,12 @@ func (r *Runner) startLoad(ctx context.Context, name string, ls *scenarios.LoadS
 	return nil
 }
 
-// caller picks the instance a zone's load is sent from: its first instance, in plan order.
-func (z *zoneState) caller() *instance {
-	for _, in := range z.plan.Instances {
-		if i := z.instances[in.Name]; i != nil {
-			return i
-		}
-	}
-	return nil
-}
-
 func (r *Runner) inject(f *scenarios.Fault) error {
-	ft, err := fault.FromScenario(f)
+	in, err := r.env.Inject(f)
 	if err != nil {
 		return err
 	}
-	name := f.Link.Name()
-	links := r.linkGroups[name]
-	if len(links) == 0 {
-		return fmt.Errorf("fault %s: no link %s (is there an ingress in %s?)", f.Name, name, f.Link.To)
-	}
-	af := &activeFault{name: f.Name, kind: f.Type, target: strings.ReplaceAll(name, "→", " → "), start: r.now()}
-	var targets []string
-	if f.Type == scenarios.FaultPartition && f.IsTwoWay() && f.Link.To != scenarios.ComponentGlobal {
-		// A two-way partition between zones cuts both directed pairs.
-		targets = append(targets, links...)
-		targets = append(targets, r.linkGroups[f.Link.To+"→"+f.Link.From]...)
-		af.target = f.Link.From + " ↔ " + f.Link.To
-	} else {
-		targets = links
-	}
-	for _, l := range targets {
-		id, err := r.links.Inject(l, ft)
-		if err != nil {
-			return fmt.Errorf("fault %s on %s: %w", f.Name, l, err)
-		}
-		af.ids = append(af.ids, id)
-	}
+	af := &activeFault{name: f.Name, kind: f.Type, target: in.Target, start: r.now(), injected: in}
 	r.mu.Lock()
 	r.faults[f.Name] = af
 	r.steps[f.Name] = af.start
@@ -243,99 +216,41 @@ func (r *Runner) heal(name string) error {
 	if af == nil {
 		return nil // healed already (its duration ran out)
 	}
-	var errs []error
-	for _, id := range af.ids {
-		errs = append(errs, r.links.Heal(id))
-	}
-	if af.healing != nil {
-		errs = append(errs, af.healing())
-	}
+	err := r.env.Heal(af.injected)
+	r.closeWindow(af)
 	r.mu.Lock()
-	r.windows = append(r.windows, reports.FaultWindow{Name: af.name, Kind: af.kind, Target: af.target, Start: af.start.Seconds(), End: r.now().Seconds()})
 	r.steps["heal:"+name] = r.now()
 	r.mu.Unlock()
-	return errors.Join(errs...)
+	return err
 }
 
-// component kills, pauses, resumes or restarts one component.
+func (r *Runner) closeWindow(af *activeFault) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.windows = append(r.windows, reports.FaultWindow{Name: af.name, Kind: af.kind, Target: af.target, Start: af.start.Seconds(), End: r.now().Seconds()})
+}
+
+// component kills, pauses, resumes or restarts a component. A kill or pause is a fault window
+// until the matching restart or resume.
 func (r *Runner) component(ctx context.Context, verb string, c *scenarios.ComponentRef) error {
-	hs, label, err := r.handles(c)
+	label, err := r.env.Do(ctx, verb, c)
 	if err != nil {
 		return err
 	}
-	for _, h := range hs {
-		var err error
-		switch verb {
-		case "kill":
-			err = h.Kill()
-		case "pause":
-			err = h.Pause()
-		case "resume":
-			err = h.Resume()
-		case "restart":
-			err = h.Restart(ctx)
-		}
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", verb, label, err)
-		}
-	}
 	r.event(verb, label)
-	// A kill or pause is a fault window until the matching restart or resume.
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	key := "component:" + label
+	r.mu.Lock()
+	af := r.faults[key]
 	switch verb {
-	case "kill", "pause":
+	case scenarios.ActionKill, scenarios.ActionPause:
 		r.faults[key] = &activeFault{name: verb + " " + label, kind: verb, target: label, start: r.now()}
-	case "resume", "restart":
-		if af := r.faults[key]; af != nil {
-			delete(r.faults, key)
-			r.windows = append(r.windows, reports.FaultWindow{Name: af.name, Kind: af.kind, Target: af.target, Start: af.start.Seconds(), End: r.now().Seconds()})
-		}
+		af = nil
+	default:
+		delete(r.faults, key)
+	}
+	r.mu.Unlock()
+	if af != nil {
+		r.closeWindow(af)
 	}
 	return nil
-}
-
-func (r *Runner) handles(c *scenarios.ComponentRef) ([]backend.Handle, string, error) {
-	if c.Component == scenarios.ComponentGlobal {
-		return []backend.Handle{r.global.Handle}, "global", nil
-	}
-	z := r.zones[c.Zone]
-	if z == nil {
-		return nil, "", fmt.Errorf("unknown zone %q", c.Zone)
-	}
-	switch c.Component {
-	case scenarios.ComponentCP:
-		return []backend.Handle{z.info.Handle}, c.Zone + "/cp", nil
-	case scenarios.ComponentIngress:
-		n := 0
-		if c.Instance != nil {
-			n = *c.Instance
-		}
-		if n >= len(z.ingresses) {
-			return nil, "", fmt.Errorf("zone %s has no ingress %d", c.Zone, n)
-		}
-		return []backend.Handle{z.ingresses[n]}, fmt.Sprintf("%s/ingress-%d", c.Zone, n), nil
-	case scenarios.ComponentService:
-		var hs []backend.Handle
-		for _, in := range z.plan.Instances {
-			i := z.instances[in.Name]
-			if i == nil || in.Service != c.Service {
-				continue
-			}
-			if c.Instance != nil && in.Replica != *c.Instance {
-				continue
-			}
-			hs = append(hs, i.info.Handle)
-		}
-		if len(hs) == 0 {
-			return nil, "", fmt.Errorf("zone %s has no instance of %s", c.Zone, c.Service)
-		}
-		label := fmt.Sprintf("%s/%s", c.Zone, c.Service)
-		if c.Instance != nil {
-			label += fmt.Sprintf("-%d", *c.Instance)
-		}
-		return hs, label, nil
-	}
-	return nil, "", fmt.Errorf("unknown component %q", c.Component)
 }
