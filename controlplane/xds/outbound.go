@@ -234,6 +234,8 @@ func outlier(s *resource.OutlierDetectionSpec) *clusterv3.OutlierDetection {
 	}
 	if s.ConsecutiveGatewayFailure > 0 {
 		od.ConsecutiveGatewayFailure = wrapperspb.UInt32(uint32(s.ConsecutiveGatewayFailure))
+		// Envoy enforces gateway-failure ejection at 0% unless told otherwise.
+		od.EnforcingConsecutiveGatewayFailure = wrapperspb.UInt32(100)
 	}
 	if s.Interval.Duration > 0 {
 		od.Interval = dur(s.Interval.Duration)
