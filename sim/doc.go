@@ -25,7 +25,7 @@
 // weighted by its size, is recorded into fixed log histograms (about 3% relative error). A
 // 1,000-proxy zone costs the same few events per version as a 10-proxy one.
 //
-// A known simplification: a push cycle records its proxies when it starts. If the zone CP
-// crashes before the cycle ends, its versions are pushed again after the restart and those
-// proxy-versions are recorded twice (once as if applied, once after the restart).
+// A push cycle's proxies are recorded when it ends. If the zone CP crashes first, the proxies
+// the pool had finished keep the versions and the rest get them from the reconnect storm, so
+// every version is counted once per proxy whatever the faults (see the invariant test).
 package sim

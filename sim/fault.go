@@ -40,15 +40,7 @@ func (w *world) onFault(fi int) {
 		fr.zones = w.pickZones(f)
 		for _, i := range fr.zones {
 			z := &w.zones[i]
-			if z.appliedAt > now {
-				// The cycle in progress dies with the CP: its versions are pushed again later.
-				redo := make([]int64, z.pushed-z.prevVer)
-				for k := range redo {
-					redo[k] = now
-				}
-				z.pend = append(redo, z.pend...)
-				z.pushed, z.appliedVer = z.prevVer, z.prevVer
-			}
+			w.flushCycle(i, now) // the cycle in progress dies with the CP
 			z.up, z.connected, z.busy, z.scheduled, z.storm = false, false, false, false, nil
 			z.inc++
 			z.gen++
@@ -144,7 +136,11 @@ func (w *world) onReconnect(i int, inc uint32, attempt int) {
 	missing := float64(max(0, upto-z.stored))
 	arr := max(now+w.wanDelay()+w.wanDelay()+w.resync.draw(missing), z.lastArr)
 	z.lastArr = arr
-	w.tracef("zone-%d reconnected after %d attempts, resync v%d..v%d", i+1, attempt, z.stored+1, upto)
+	if upto > z.stored {
+		w.tracef("zone-%d reconnected after %d attempts, resync v%d..v%d", i+1, attempt, z.stored+1, upto)
+	} else {
+		w.tracef("zone-%d reconnected after %d attempts, nothing to resync", i+1, attempt)
+	}
 	w.at(arr, evReceive, i, z.gen, upto)
 }
 

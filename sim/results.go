@@ -82,6 +82,9 @@ func quantiles(stage string, h *Hist) Quantiles {
 }
 
 func (w *world) results() *Results {
+	for i := range w.zones {
+		w.flushCycle(i, -1) // cycles still running at the end: their proxies apply after it
+	}
 	m := &w.m
 	r := &Results{
 		Name: w.cfg.Name, Simulated: true, Seed: w.cfg.Seed, SimulatedSeconds: w.cfg.Duration.Seconds(),

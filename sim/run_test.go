@@ -35,7 +35,8 @@ func TestFaultRunConverges(t *testing.T) {
 }
 
 // Every accepted version reaches every zone store once and every proxy once, through loss,
-// partitions (both kinds) and a failover: the counts are exact.
+// partitions (both kinds), a failover and CP crashes in the middle of push cycles: the counts
+// are exact.
 func TestEveryVersionReachesEveryProxyOnce(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
 		c := faultConfig()
@@ -48,6 +49,11 @@ func TestEveryVersionReachesEveryProxyOnce(t *testing.T) {
 			{At: 60 * time.Second, Kind: Partition, Share: 0.2, Duration: 5 * time.Second, OneWay: true},
 			{At: 70 * time.Second, Kind: Partition, Share: 0.2, Duration: 20 * time.Second, OneWay: true, ToGlobal: true},
 			{At: 100 * time.Second, Kind: GlobalFailover, Duration: 4 * time.Second},
+			{At: 110*time.Second + 3*time.Millisecond, Kind: Crash, Share: 0.5, Duration: 6 * time.Second},
+			{At: 121 * time.Second, Kind: Crash, Share: 0.5, Duration: 2 * time.Second},
+		}
+		if seed > 2 {
+			c.ProxiesPerZone = Fixed(3) // exact per-proxy cycles
 		}
 		r, err := Run(c, nil)
 		if err != nil {

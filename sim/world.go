@@ -48,6 +48,24 @@ type zone struct {
 	cycEnd     int64
 	storm      *storm
 	watch      []int32 // faults waiting for this zone to converge
+
+	cyc       []cycSample // proxies of the cycle in progress, recorded when it ends
+	cycFirst  int32       // first version it covers…
+	cycStored []int64     // …and the store-done times of those versions
+	owed      *owed       // versions a crashed cycle did not deliver to some proxies
+}
+
+// cycSample is one drawn proxy of a push cycle, standing for weight proxies.
+type cycSample struct {
+	done, applied int64 // pool finished it; it applied
+	weight        uint32
+}
+
+// owed: n proxies lack versions first… (store-done times stored) after a crash mid-cycle.
+type owed struct {
+	first  int32
+	stored []int64
+	n      int
 }
 
 type world struct {

@@ -70,6 +70,7 @@ func (w *world) startCycle(i int) {
 	}
 	first := z.pushed + 1
 	z.pushed += int32(n)
+	z.cycFirst, z.cycStored = first, append(z.cycStored[:0], z.pend[:n]...)
 	end, lastApply := w.cycle(i, now, first, z.pend[:n])
 	z.pend = append(z.pend[:0], z.pend[n:]...)
 	z.busy, z.cycStart, z.cycEnd = true, now, end
@@ -82,7 +83,8 @@ func (w *world) startCycle(i int) {
 }
 
 // cycle computes one push cycle starting at start for versions first… whose store-done times
-// are stored, records their propagation, and returns when the pool is free and when the last
+// are stored, keeps its proxies' apply times in z.cyc for recording when the cycle ends (or
+// partly, if the CP crashes first), and returns when the pool is free and when the last
 // proxy applied. Up to SamplesPerCycle proxies it is exact (W workers, FIFO); beyond, proxies
 // are split into that many equal strata whose summed cost keeps the pool busy (fluid W
 // servers) and whose last proxy is drawn and stands for the stratum.
@@ -92,9 +94,10 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 	N := int(z.proxies)
 	S := min(w.cfg.SamplesPerCycle, N)
 	R := w.resources
-	record := func(applied int64, weight uint64) {
+	z.cyc = z.cyc[:0]
+	record := func(done, applied int64, weight uint32) {
 		lastApply = max(lastApply, applied)
-		w.recordApply(i, first, stored, applied, weight)
+		z.cyc = append(z.cyc, cycSample{done: done, applied: applied, weight: weight})
 	}
 	if N <= S {
 		free := w.m.workerScratch(int(W), start)
@@ -105,7 +108,7 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 			free[k] = f
 			end = max(end, f)
 			w.m.busy(i, s, f, float64(1)/float64(W))
-			record(f+w.apply.draw(R), 1)
+			record(f, f+w.apply.draw(R), 1)
 		}
 		return end, lastApply
 	}
@@ -113,10 +116,29 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 	for j := range S {
 		k := N*(j+1)/S - N*j/S
 		t += (w.regen.drawSum(k, R, w.r) + w.push.drawSum(k, R, w.r)) / W
-		record(t+w.apply.draw(R), uint64(k))
+		record(t, t+w.apply.draw(R), uint32(k))
 	}
 	w.m.busy(i, start, t, 1)
 	return t, lastApply
+}
+
+// flushCycle records the cycle in progress. With crash >= 0 the CP died at that time: only
+// proxies the pool had finished by then got the versions; the rest are owed them.
+func (w *world) flushCycle(i int, crash int64) {
+	z := &w.zones[i]
+	missed := 0
+	for _, s := range z.cyc {
+		if crash >= 0 && s.done > crash {
+			missed += int(s.weight)
+			continue
+		}
+		w.recordApply(i, z.cycFirst, z.cycStored, s.applied, uint64(s.weight))
+	}
+	z.cyc = z.cyc[:0]
+	if missed > 0 {
+		z.owed = &owed{first: z.cycFirst, stored: slices.Clone(z.cycStored), n: missed}
+		z.appliedVer = z.prevVer
+	}
 }
 
 // recordApply records that one proxy (standing for weight proxies) applied versions first…
@@ -136,6 +158,7 @@ func (w *world) onCycleEnd(i int, inc uint32) {
 		return
 	}
 	z.busy = false
+	w.flushCycle(i, -1)
 	if st := z.storm; st != nil {
 		// Versions stored before the storm's first proxy was served went out with the full
 		// configs of the storm: no push cycle needed for them.
@@ -143,9 +166,20 @@ func (w *world) onCycleEnd(i int, inc uint32) {
 		for n < len(z.pend) && z.pend[n] <= st.starts[0] {
 			n++
 		}
+		last := z.appliedAt
+		if o := z.owed; o != nil {
+			// Proxies the crashed cycle never reached get its versions from the storm; which
+			// ones they are is arbitrary, so take the first to reconnect.
+			for _, a := range st.applied[:min(o.n, len(st.applied))] {
+				w.recordApply(i, o.first, o.stored, a, 1)
+				last = max(last, a)
+			}
+			z.owed = nil
+			z.prevVer, z.appliedVer, z.appliedAt = z.appliedVer, z.pushed-int32(n), last
+			w.tracef("zone-%d reconnect storm gave %d proxies the v%d..v%d the crash cut off", i+1, o.n, o.first, o.first+int32(len(o.stored))-1)
+		}
 		if n > 0 {
 			first := z.pushed + 1
-			var last int64
 			for _, a := range st.applied {
 				w.recordApply(i, first, z.pend[:n], a, 1)
 				last = max(last, a)
