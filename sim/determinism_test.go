@@ -24,6 +24,7 @@ func runJSON(t *testing.T, c Config) []byte {
 // Same config and seed → the same bytes, whatever GOMAXPROCS is; another seed → other bytes.
 func TestDeterministic(t *testing.T) {
 	c := faultConfig()
+	c.Zones = 10
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	one := runJSON(t, c)
 	again := runJSON(t, c)

@@ -10,7 +10,7 @@ import (
 // must agree with drawing every proxy, within histogram and sampling error.
 func TestStrataAgreeWithExactProxies(t *testing.T) {
 	c := Defaults()
-	c.Zones, c.ProxiesPerZone, c.Duration, c.ChurnRate = 10, Fixed(400), 2*time.Minute, 2
+	c.Zones, c.ProxiesPerZone, c.Duration, c.ChurnRate = 5, Fixed(400), time.Minute, 3
 	exact := c
 	exact.SamplesPerCycle = 400
 	c.SamplesPerCycle = 16

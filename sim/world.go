@@ -139,6 +139,9 @@ func (w *world) run(ctx context.Context) error {
 		w.at(int64(f.At), evFault, -1, 0, int32(i))
 	}
 	w.at(0, evSample, -1, 0, 0)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	for {
 		at, ok := w.q.PeekAt()
 		if !ok || at > w.end {
