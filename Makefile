@@ -20,8 +20,12 @@ tools:
 build: deps
 	$(GO) build -o $(BIN) ./cmd/zonemesh
 
+# The main job: the default scenario on the process backend, ending with report.html and a
+# one-screen summary.
+SCENARIO ?= scenarios/multizone-basic.yaml
 run: build
-	./$(BIN) demo --out $(OUT)
+	rm -rf $(OUT)
+	./$(BIN) run $(SCENARIO) --out $(OUT)
 
 vet:
 	$(GO) vet ./...
