@@ -119,6 +119,21 @@ func TestFleetConvergesAndPolicyReachesEveryProxy(t *testing.T) {
 		}
 	}
 
+	mfs, err := env.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			got[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	if got["zonemesh_xds_connected_proxies"] != 20 || got["zonemesh_xds_pushes_total"] < 20 ||
+		got["zonemesh_xds_generations_total"] < 20 || got["zonemesh_xds_generation_seconds"] < 1 || got["zonemesh_xds_nacks_total"] != 0 {
+		t.Fatalf("metrics %v", got)
+	}
+
 	srv := httptest.NewServer(f.Handler())
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/status")

@@ -103,6 +103,13 @@ func (r *reconciler) generateOne(ctx context.Context, in *xds.Inputs, rev uint64
 		return
 	}
 	r.s.metrics.pushes.Inc()
+	r.s.mu.Lock()
+	gone := r.s.proxies[j.p.id] != j.p
+	r.s.mu.Unlock()
+	if gone {
+		// The proxy left while this config was being built: do not keep a snapshot for it.
+		r.s.cache.ClearSnapshot(j.p.id)
+	}
 }
 
 // computeAvailable lists the services (with version) that have ready instances in this zone,

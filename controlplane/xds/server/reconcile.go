@@ -103,13 +103,11 @@ func (r *reconciler) run(ctx context.Context) {
 	timer.Stop()
 	defer timer.Stop()
 	for {
-		var rotate bool
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.wake:
 		case <-timer.C:
-			rotate = true
 		}
 		r.mu.Lock()
 		events, pokes := r.queue, r.pokes
@@ -123,11 +121,11 @@ func (r *reconciler) run(ctx context.Context) {
 		for id := range pokes {
 			a.ids[id] = true
 		}
-		if rotate {
-			due, _ := r.s.certs.Due()
-			for m := range due {
-				a.meshes[m] = true
-			}
+		// Certificates due for rotation are checked on every pass, not only when the timer
+		// fires: the clock may have moved further than the timer knows.
+		due, _ := r.s.certs.Due()
+		for m := range due {
+			a.meshes[m] = true
 		}
 		if !a.empty() {
 			r.regenerate(ctx, a)
@@ -135,6 +133,7 @@ func (r *reconciler) run(ctx context.Context) {
 		if a.available {
 			r.updateAvailable(ctx)
 		}
+		timer.Stop()
 		if _, next := r.s.certs.Due(); !next.IsZero() {
 			timer.Reset(max(next.Sub(r.s.now()), time.Millisecond))
 		}

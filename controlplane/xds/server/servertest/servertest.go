@@ -43,6 +43,12 @@ func (a Authenticator) Authenticate(_ context.Context, mesh, name, token string)
 // Start runs a server for zone with seed resources in its store; t.Cleanup closes everything.
 func Start(t testing.TB, zone string, seed []*resource.Resource) *Env {
 	t.Helper()
+	return StartClock(t, zone, seed, nil)
+}
+
+// StartClock is Start with the clock the server issues proxy certificates by (nil: time.Now).
+func StartClock(t testing.TB, zone string, seed []*resource.Resource, clock ca.Clock) *Env {
+	t.Helper()
 	st := store.NewMemory(time.Now)
 	ctx := context.Background()
 	for _, r := range seed {
@@ -74,7 +80,7 @@ func Start(t testing.TB, zone string, seed []*resource.Resource) *Env {
 	reg := prometheus.NewRegistry()
 	srv, err := server.New(server.Config{Zone: zone, Store: st, Auth: Authenticator{signer},
 		TLS: &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, Registerer: reg,
-		Logf: t.Logf})
+		Clock: clock, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
