@@ -1,10 +1,12 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -147,6 +149,29 @@ func (r *Results) Summary(w io.Writer) error {
 		r.Writes.Submitted, r.Writes.Accepted, r.Writes.RetriedFailover, r.Writes.LostMessages, r.Writes.Dropped, r.Writes.Reconnects)
 	for _, q := range r.Stages {
 		fmt.Fprintf(w, "  %-12s p50 %9.1fms  p90 %9.1fms  p99 %9.1fms  max %9.1fms  (n=%d)\n", q.Stage, q.P50, q.P90, q.P99, q.Max, q.Count)
+	}
+	if len(r.PerZone) > 1 {
+		idx := make([]int, len(r.PerZone))
+		for i := range idx {
+			idx[i] = i
+		}
+		// Stable by zone order on ties, so the line is deterministic.
+		slices.SortStableFunc(idx, func(a, b int) int {
+			return cmp.Compare(r.PerZone[b].Stages[stageEndToEnd].P99, r.PerZone[a].Stages[stageEndToEnd].P99)
+		})
+		fmt.Fprint(w, "  slowest zones by end-to-end p99:")
+		for _, i := range idx[:min(3, len(idx))] {
+			fmt.Fprintf(w, " %s %.1fms", r.PerZone[i].Zone, r.PerZone[i].Stages[stageEndToEnd].P99)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Storms) > 0 {
+		var peak int
+		var drained float64
+		for _, s := range r.Storms {
+			peak, drained = max(peak, s.PeakQueue), max(drained, s.DrainedMs)
+		}
+		fmt.Fprintf(w, "  reconnect storms: %d zones, peak queue %d proxies, slowest drained %.1fms after restart\n", len(r.Storms), peak, drained)
 	}
 	for _, f := range r.Faults {
 		conv := "NOT converged"
