@@ -190,6 +190,27 @@ func TestOnlyAffectedProxiesGetNewVersions(t *testing.T) {
 			t.Errorf("%s has listeners version %s", p.ID(), got)
 		}
 	}
+
+	// A route for a service nobody can reach concerns every caller of the mesh, so every proxy
+	// is regenerated, but no config changes: no proxy may get a new snapshot.
+	before = map[string]string{}
+	for _, ps := range env.Server.Proxies() {
+		before[ps.ID] = ps.Version
+	}
+	ghost := &resource.Resource{Kind: resource.KindHTTPRoute, Meta: resource.Meta{Mesh: "default", Name: "ghost"},
+		Spec: &resource.HTTPRouteSpec{Destination: resource.Selector{Service: "ghost"},
+			Rules: []resource.RouteRule{{Split: []resource.RouteSplit{{Version: "v2", Weight: 1}}}}}}
+	if _, err := env.Store.Put(context.Background(), ghost); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Server.WaitRevision(ctx, env.Store.Revision()); err != nil {
+		t.Fatal(err)
+	}
+	for _, ps := range env.Server.Proxies() {
+		if ps.Version != before[ps.ID] {
+			t.Errorf("%s got version %s for an unchanged config", ps.ID, ps.Version)
+		}
+	}
 }
 
 func TestBadTokenRefused(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 
@@ -81,7 +82,9 @@ func StartFleet(ctx context.Context, cfg FleetConfig) (*Fleet, error) {
 	for i, r := range cfg.Proxies {
 		if i%cfg.PerConn == 0 {
 			c, err := grpc.NewClient(cfg.Addr, grpc.WithTransportCredentials(credentials.NewTLS(cfg.TLS)),
-				grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}))
+				grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+				// Reconnect to a restarted zone control plane within seconds, not gRPC's default minutes.
+				grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second}, MinConnectTimeout: 5 * time.Second}))
 			if err != nil {
 				f.Close()
 				return nil, fmt.Errorf("fakeproxy: dial %s: %w", cfg.Addr, err)
