@@ -73,7 +73,14 @@ func TestCertificateRotation(t *testing.T) {
 	if _, err := env.Store.Put(context.Background(), wake); err != nil {
 		t.Fatal(err)
 	}
-	if second := identityOf(t, s); second == first || second == "" {
-		t.Fatal("identity not rotated after 80% of its lifetime")
+	// Secrets pushed before the clock moved may still be on their way: read until the identity
+	// changes (a missing rotation ends the test at its deadline).
+	for i := 0; ; i++ {
+		if next := identityOf(t, s); next != first && next != "" {
+			break
+		}
+		if i == 10 {
+			t.Fatal("identity not rotated after 80% of its lifetime")
+		}
 	}
 }
