@@ -95,8 +95,8 @@ func (e *Env) instanceCount() int {
 // for every ordered zone pair: a fault on "zone-a→zone-b" hits exactly what zone-a sends to
 // zone-b (and its answers).
 func (e *Env) addLinks() error {
-	linkIP := netip.AddrFrom4([4]byte{127, e.addr.Block, 0, 2}).String()
 	for _, z := range e.Plan.Zones {
+		linkIP := e.linkIP(z.Name).String()
 		name := z.Name + "→global"
 		if _, err := e.links.AddLink(name, net.JoinHostPort(linkIP, "0"), e.Global.KDSAddr); err != nil {
 			return fmt.Errorf("link %s: %w", name, err)

@@ -20,7 +20,6 @@ import (
 
 	"github.com/zonemesh/zonemesh/controlplane/api"
 	"github.com/zonemesh/zonemesh/harness/backend"
-	"github.com/zonemesh/zonemesh/harness/backend/process"
 	"github.com/zonemesh/zonemesh/harness/fault"
 	"github.com/zonemesh/zonemesh/harness/topology"
 	"github.com/zonemesh/zonemesh/scenarios"
@@ -101,13 +100,8 @@ func New(sc *scenarios.Scenario, opts Options) (*Env, error) {
 	if e.Plan, err = topology.Build(sc, e.addr); err != nil {
 		return nil, err
 	}
-	for _, z := range e.Plan.Zones {
-		if z.Backend != scenarios.BackendProcess {
-			return nil, fmt.Errorf("mesh: zone %s: backend %q is not available in this build (process only)", z.Name, z.Backend)
-		}
-	}
-	be, err := process.New(process.Options{Binary: opts.Binary, Dir: out, LogLevel: opts.LogLevel,
-		KDSKeepalive: opts.KDSKeepalive, KDSKeepaliveTimeout: opts.KDSKeepaliveTimeout})
+	// One backend per kind in use; components go to the one their zone names (backends.go).
+	be, err := newBackends(e.Plan, e.addr, opts, e.progress)
 	if err != nil {
 		return nil, err
 	}
