@@ -107,7 +107,7 @@ func (b *Backend) run(ctx context.Context, s spec) (*ctr, error) {
 			}
 		}
 	}
-	gc, err := tc.GenericContainer(ctx, tc.GenericContainerRequest{ContainerRequest: req, Started: true})
+	gc, err := tc.GenericContainer(ctx, tc.GenericContainerRequest{ContainerRequest: req, Started: true, Logger: b.tclog})
 	var c *ctr
 	if gc != nil {
 		c = &ctr{b: b, name: s.component, id: gc.GetContainerID(), ready: s.ready,

@@ -18,6 +18,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	tc "github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/zonemesh/zonemesh/harness/topology"
 )
@@ -64,9 +65,23 @@ type Backend struct {
 	netIDs  []string
 	zoneIdx map[string]int
 
+	// tclog receives testcontainers' messages (logs/testcontainers.log).
+	tclog  *lineLog
 	mu     sync.Mutex
 	ctrs   []*ctr
 	closed bool
+}
+
+// lineLog is a testcontainers logger writing one line per message to a file.
+type lineLog struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func (l *lineLog) Printf(format string, v ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.f, time.Now().UTC().Format(time.RFC3339Nano)+" "+strings.TrimSuffix(format, "\n")+"\n", v...)
 }
 
 // Ryuk (the reaper container) cannot be pulled here and the backend removes what it creates
@@ -76,6 +91,9 @@ func disableRyuk() { _ = os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true") }
 // Client connects to the Docker engine, or returns an error wrapping ErrUnavailable.
 func Client(ctx context.Context) (*tc.DockerClient, error) {
 	disableRyuk()
+	// The library's banner and per-container chatter would interleave with the run's progress;
+	// containers log it to the run's testcontainers.log instead (Backend.tclog).
+	tclog.SetDefault(tclog.NewNoopLogger())
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	cli, err := tc.NewDockerClientWithOpts(ctx)
@@ -130,11 +148,16 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backend{opts: opts, cli: cli, logs: logs, nets: map[int]string{}, zoneIdx: map[string]int{}}
-	if b.image, b.built, err = EnsureImage(ctx, cli, opts.Binary, opts.BuildLog); err != nil {
+	lf, err := os.OpenFile(filepath.Join(logs, "testcontainers.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
 		_ = cli.Close()
 		return nil, err
 	}
+	b := &Backend{opts: opts, cli: cli, logs: logs, nets: map[int]string{}, zoneIdx: map[string]int{}, tclog: &lineLog{f: lf}}
+	if b.image, b.built, err = EnsureImage(ctx, cli, opts.Binary, opts.BuildLog); err != nil {
+		return nil, errors.Join(err, cli.Close(), lf.Close())
+	}
+	b.tclog.Printf("run %s: image %s (built: %v)", opts.RunID, b.image, b.built)
 	if err := b.createNetworks(ctx); err != nil {
 		return nil, errors.Join(err, b.Close(context.WithoutCancel(ctx)))
 	}
@@ -243,6 +266,6 @@ func (b *Backend) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("docker: remove network %s: %w", id, err))
 		}
 	}
-	errs = append(errs, b.cli.Close())
+	errs = append(errs, b.cli.Close(), b.tclog.f.Close())
 	return errors.Join(errs...)
 }
