@@ -177,7 +177,7 @@ spec:
   destination: {service: %[1]s}
   consecutiveGatewayFailure: 2
   interval: 500ms
-  baseEjectionTime: 30s
+  baseEjectionTime: 3s
   maxEjectionPercent: 100
 ---
 kind: Retry

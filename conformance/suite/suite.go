@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
 	"github.com/zonemesh/zonemesh/conformance"
@@ -194,6 +192,3 @@ func ParseProfiles(s string) ([]conformance.Profile, error) {
 	return out, nil
 }
 
-// silence unused import when types is not otherwise used.
-var _ types.SpecState
-var _ io.Writer

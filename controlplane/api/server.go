@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"net/http"
 	"strings"
 
@@ -122,6 +123,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // authorize checks the admin token of a write.
 func (s *Server) authorize(r *http.Request) error {
+	// Seeded defect for the conformance mutation run only (constant false in production builds).
+	if defect.Active(defect.AnonymousWrites) {
+		return nil
+	}
 	tok, err := auth.BearerToken(r.Header.Get("Authorization"))
 	if err == nil {
 		err = auth.CheckAdmin(tok, s.opts.AdminToken)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"log/slog"
 	"net"
 	"net/http"
@@ -89,7 +90,8 @@ func Start(ctx context.Context, cfg Config) (_ *Global, err error) {
 			g.Close()
 		}
 	}()
-	if cfg.MemoryStore {
+	// Seeded defect (global-forgets-writes) for the conformance mutation run only; constant false in production builds.
+	if cfg.MemoryStore || defect.Active(defect.GlobalForgets) {
 		g.store = store.NewMemory(cfg.Clock)
 	} else if g.store, err = store.OpenBolt(filepath.Join(cfg.DataDir, StoreFile), cfg.Clock); err != nil {
 		return nil, fmt.Errorf("global: %w", err)

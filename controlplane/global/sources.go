@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"io"
 	"net/http"
 	"net/url"
@@ -27,6 +28,10 @@ func (z zoneStatuses) ZoneStatuses(ctx context.Context) ([]api.ZoneStatus, error
 		}
 		for k, n := range s.Up {
 			synced[k] += n
+		}
+		// Seeded defect for the conformance mutation run only (constant false in production builds).
+		if defect.Active(defect.ZoneStatusOffline) {
+			s.Online = false
 		}
 		out = append(out, api.ZoneStatus{Name: s.Zone, Online: s.Online, Enabled: true, LastSeen: s.LastSeen,
 			ConnectedSince: s.ConnectedSince, Address: s.APIAddress, ResourcesSynced: synced})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"io"
 	"runtime"
 	"sync"
@@ -119,6 +120,10 @@ func (c *ZoneClient) applyDown(ctx context.Context, resp *discovery.DeltaDiscove
 			return errors.Join(append(errs, fmt.Errorf("list %s: %w", kind, err))...)
 		}
 		dels = append(dels, StaleDown(local, c.opts.Zone, have)...)
+	}
+	// Seeded defect for the conformance mutation run only (constant false in production builds).
+	if defect.Active(defect.DeletesDropped) {
+		dels = nil
 	}
 	for _, k := range dels {
 		if c.isOwn(ctx, k) {

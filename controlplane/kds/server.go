@@ -3,6 +3,7 @@ package kds
 import (
 	"context"
 	"fmt"
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"log/slog"
 	"sync"
 	"time"
@@ -174,6 +175,14 @@ func (g *GlobalServer) pump() {
 		g.pendMu.Lock()
 		evs := g.pending.Drain()
 		g.pendMu.Unlock()
+		// Seeded defect for the conformance mutation run only (constant false in production builds).
+		if defect.Active(defect.PropagationDelayed) {
+			select {
+			case <-time.After(20 * time.Second):
+			case <-g.ctx.Done():
+				return
+			}
+		}
 		g.apply(evs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonemesh/zonemesh/internal/defect"
 
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
@@ -82,6 +83,10 @@ func (g *GlobalServer) applyUpload(ctx context.Context, zone string, msg *discov
 	}
 	if info, _ := resource.Info(kind); !info.ZoneOwned {
 		return "", fmt.Errorf("%s is not written by zones", kind)
+	}
+	// Seeded defect for the conformance mutation run only (constant false in production builds).
+	if defect.Active(defect.UploadDisabled) {
+		return kind, nil
 	}
 	var puts []*resource.Resource
 	var errs []error

@@ -1,6 +1,7 @@
 package kds
 
 import (
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"maps"
 	"sort"
 	"time"
@@ -73,7 +74,8 @@ func (t *Tracker) Closed(zone string, err error) bool {
 	if t.streams[zone] > 0 {
 		t.streams[zone]--
 	}
-	if t.streams[zone] > 0 || !s.Online {
+	// Seeded defect for the conformance mutation run only (constant false in production builds).
+	if t.streams[zone] > 0 || !s.Online || defect.Active(defect.ZoneNeverOffline) {
 		return false
 	}
 	s.Online, s.ConnectedSince = false, time.Time{}

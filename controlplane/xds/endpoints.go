@@ -1,6 +1,7 @@
 package xds
 
 import (
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"math"
 	"sort"
 
@@ -51,6 +52,10 @@ func (in *Inputs) loadAssignment(mesh, name, svc, version, onlyZone string, lb *
 		}
 	}
 	for _, z := range zones {
+		// Seeded defect for the conformance mutation run only (constant false in production builds).
+		if defect.Active(defect.FailoverDisabled) {
+			prio[z] = 0
+		}
 		le := &endpointv3.LocalityLbEndpoints{Locality: &corev3.Locality{Zone: z}, Priority: uint32(prio[z])}
 		for _, ep := range byZone[z] {
 			st := corev3.HealthStatus_HEALTHY

@@ -1,6 +1,7 @@
 package xds
 
 import (
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"sort"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -98,7 +99,8 @@ func (in *Inputs) inbound(mesh, address string, ib resource.Inbound) (*listenerv
 // already admits only identities of the mesh), anything else an ALLOW of allowed minus denied.
 // No permission at all, or a wildcard deny, is an ALLOW with no policy: everything is refused.
 func (in *Inputs) rbacRules(mesh, service string) *rbacv3.RBAC {
-	if !in.mtls(mesh) {
+	// Seeded defect (permissions-ignored) for the conformance mutation run only; constant false in production builds.
+	if !in.mtls(mesh) || defect.Active(defect.PermissionsIgnored) {
 		return nil
 	}
 	allow, deny := map[string]bool{}, map[string]bool{}

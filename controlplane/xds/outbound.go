@@ -3,6 +3,7 @@ package xds
 import (
 	"errors"
 	"fmt"
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"hash/fnv"
 	"sort"
 	"strings"
@@ -105,13 +106,15 @@ func (in *Inputs) virtualHost(mesh, svc string, wanted map[string]bool) *routev3
 	timeout := defaultRequestTimeout
 	tp, rp, hp := in.policy(mesh, resource.KindTimeout, svc), in.policy(mesh, resource.KindRetry, svc), in.policy(mesh, resource.KindHTTPRoute, svc)
 	vh.Metadata = policyMeta(tp, rp, hp)
-	if p := tp; p != nil {
+	// Seeded defect for the conformance mutation run only (constant false in production builds).
+	if p := tp; p != nil && !defect.Active(defect.TimeoutsIgnored) {
 		if t := p.Spec.(*resource.TimeoutSpec).Request.Duration; t > 0 {
 			timeout = t
 		}
 	}
 	var retry *routev3.RetryPolicy
-	if p := rp; p != nil {
+	// Seeded defect for the conformance mutation run only (constant false in production builds).
+	if p := rp; p != nil && !defect.Active(defect.RetriesDisabled) {
 		rs := p.Spec.(*resource.RetrySpec)
 		on := defaultRetryOn
 		if len(rs.On) > 0 {
@@ -151,6 +154,10 @@ func (in *Inputs) virtualHost(mesh, svc string, wanted map[string]bool) *routev3
 
 func routeMatch(m resource.RouteMatch) *routev3.RouteMatch {
 	out := &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}}
+	// Seeded defect for the conformance mutation run only (constant false in production builds).
+	if defect.Active(defect.HeaderMatchIgnored) {
+		return out
+	}
 	if p := m.Path; p != nil {
 		if p.Exact != "" {
 			out.PathSpecifier = &routev3.RouteMatch_Path{Path: p.Exact}
@@ -183,6 +190,10 @@ func splitAction(svc string, split []resource.RouteSplit, wanted map[string]bool
 		n := ClusterName(svc, s.Version, s.Zone)
 		wanted[n] = true
 		wc = append(wc, &routev3.WeightedCluster_ClusterWeight{Name: n, Weight: wrapperspb.UInt32(uint32(s.Weight))})
+	}
+	// Seeded defect for the conformance mutation run only (constant false in production builds).
+	if defect.Active(defect.SplitIgnored) && len(wc) > 1 {
+		wc = wc[:1]
 	}
 	switch len(wc) {
 	case 0:

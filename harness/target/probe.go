@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"google.golang.org/grpc/credentials"
@@ -160,4 +159,3 @@ func (r *Reference) ProbeZoneAuth(ctx context.Context, zone string, cred conform
 	return accepted, nil
 }
 
-var _ = strconv.Itoa

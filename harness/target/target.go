@@ -55,8 +55,10 @@ func New(opts Options) *Reference {
 	return &Reference{opts: opts, faults: map[conformance.FaultID]*mesh.Injected{}}
 }
 
-func (r *Reference) Implementation() (string, string) { return "zonemesh reference mesh", r.opts.Version }
-func (r *Reference) Backend() string                  { return scenarios.BackendProcess }
+func (r *Reference) Implementation() (string, string) {
+	return "zonemesh reference mesh", r.opts.Version
+}
+func (r *Reference) Backend() string { return scenarios.BackendProcess }
 
 // Features: the reference mesh implements every feature of the spec.
 func (r *Reference) Features() []conformance.Feature { return conformance.AllFeatures() }

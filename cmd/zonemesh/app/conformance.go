@@ -117,5 +117,39 @@ func printReport(w io.Writer, rep *conformance.Report) {
 }
 
 func runMutate(ctx context.Context, s Streams, args []string) error {
-	return errors.New("mutate: not built yet")
+	fs := newFlagSet("conformance mutate", s)
+	out := fs.String("out", "", "folder for mutation.json and one report folder per defect (required)")
+	defects := fs.String("defects", "", "comma-separated defects to seed (default: all)")
+	binary := fs.String("binary", "", "zonemesh built with -tags zonemesh_defects (default: bin/zonemesh-defects next to this binary)")
+	full := fs.Bool("full", false, "run the whole catalog against each defect instead of the requirements expected to catch it")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("%w: --out is required", ErrUsage)
+	}
+	bin := *binary
+	if bin == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		bin = filepath.Join(filepath.Dir(self), "zonemesh-defects")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("defect binary: %w (build it with make bin/zonemesh-defects)", err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	var ds []string
+	if *defects != "" {
+		ds = strings.Split(*defects, ",")
+	}
+	m, err := suite.Mutate(ctx, requirements.Catalog(), suite.MutateOptions{Binary: bin, Out: *out, Defects: ds, Full: *full, Progress: s.Out})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Out, "mutation score: %d of %d MUST requirements caught (%.0f%%); uncaught: %v\n", m.MustCaught, m.MustTotal, 100*m.Score, m.Uncaught)
+	return nil
 }

@@ -1,0 +1,9 @@
+//go:build !zonemesh_defects
+
+package defect
+
+// Enabled reports whether this binary can seed defects at all.
+const Enabled = false
+
+// Active is always false in a production build.
+func Active(string) bool { return false }
