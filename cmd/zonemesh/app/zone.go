@@ -32,6 +32,7 @@ func runZone(ctx context.Context, s Streams, args []string) error {
 	fs.DurationVar(&cfg.Keepalive.Timeout, "keepalive-timeout", kds.DefaultKeepalive.Timeout, "KDS keepalive timeout")
 	ready := fs.String("ready-file", "", "write the bound addresses here (JSON) once serving")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	kf := addKubeFlags(fs) // --mode kubernetes and its flags (install.go)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +63,9 @@ func runZone(ctx context.Context, s Streams, args []string) error {
 		return err
 	}
 	cfg.Logger = log
+	if err := kf.setup(ctx, &cfg); err != nil {
+		return err
+	}
 	z, err := zone.Start(ctx, cfg)
 	if err != nil {
 		return err
