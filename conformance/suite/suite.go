@@ -143,13 +143,14 @@ func run(ctx context.Context, opts Options) (*conformance.Report, error) {
 		o, ok := outs[r.ID]
 		if !ok {
 			// Never entered (the bring-up failed or ginkgo was interrupted): say so.
-			reason := "not run"
+			// A target that cannot reach the state every requirement assumes fails them all.
+			res, reason := conformance.Skipped, "not run"
 			if setupErr != nil {
-				reason = "not run: target setup failed: " + setupErr.Error()
+				res, reason = conformance.Failed, "the target did not come up converged: "+setupErr.Error()
 			} else if ctx.Err() != nil {
 				reason = "not run: interrupted"
 			}
-			o = conformance.Outcome{ID: r.ID, Title: r.Title, Level: r.Level, Profile: r.Profile, Result: conformance.Skipped, Reason: reason}
+			o = conformance.Outcome{ID: r.ID, Title: r.Title, Level: r.Level, Profile: r.Profile, Result: res, Reason: reason}
 		}
 		list = append(list, o)
 	}
@@ -166,7 +167,7 @@ func setup(ctx context.Context, tg conformance.Target, topo conformance.Topology
 		return fmt.Errorf("baseline: %w", err)
 	}
 	t := &conformance.T{Target: tg, Topo: topo, K: 1}
-	return t.EventuallyWithin(ctx, 60*time.Second, "mesh converged after setup", tg.Converged)
+	return t.EventuallyWithin(ctx, 40*time.Second, "mesh converged after setup", tg.Converged)
 }
 
 // mergeCtx is cancelled when either the run (Ctrl-C) or the spec (timeout) is.
