@@ -41,3 +41,25 @@ func PoliciesOf(md *corev3.Metadata) map[string]uint64 {
 	}
 	return out
 }
+
+// Policies returns every policy the generated config was built from: "<Kind>/<name>" → version.
+func (r *Resources) Policies() map[string]uint64 {
+	out := map[string]uint64{}
+	add := func(md *corev3.Metadata) {
+		for k, v := range PoliciesOf(md) {
+			out[k] = v
+		}
+	}
+	for _, l := range r.Listeners {
+		add(l.GetMetadata())
+	}
+	for _, rc := range r.Routes {
+		for _, vh := range rc.GetVirtualHosts() {
+			add(vh.GetMetadata())
+		}
+	}
+	for _, c := range r.Clusters {
+		add(c.GetMetadata())
+	}
+	return out
+}

@@ -33,7 +33,8 @@ const (
 	AdminTokenFile        = "admin-token"
 	DataplaneTokenKeyFile = "dataplane-token-signing.pem"
 	serverCertValidity    = 365 * 24 * time.Hour
-	maxArrivals           = 100000
+	// maxLog bounds the arrival and ACK logs the harness reads.
+	maxLog = 200000
 )
 
 // Config configures a zone control plane.
@@ -73,7 +74,8 @@ type Zone struct {
 	http     *http.Server
 	apiLis   net.Listener
 	xdsLis   net.Listener
-	arrivals *arrivals
+	arrivals *ring[Arrival]
+	applied  *ring[Applied]
 	unsub    func()
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -101,13 +103,13 @@ func Start(ctx context.Context, cfg Config) (_ *Zone, err error) {
 		st = store.NewMemory(cfg.Clock)
 	}
 	z := &Zone{cfg: cfg, log: cfg.Logger.With("component", "zone", "zone", cfg.Name), errc: make(chan error, 3+len(cfg.Extra)),
-		store: st, arrivals: newArrivals(maxArrivals, cfg.Clock)}
+		store: st, arrivals: newRing[Arrival](maxLog), applied: newRing[Applied](maxLog)}
 	defer func() {
 		if err != nil {
 			z.Close()
 		}
 	}()
-	z.unsub = z.store.Subscribe(z.arrivals.observe)
+	z.unsub = z.store.Subscribe(observeArrival(z.arrivals, cfg.Clock))
 	token, err := auth.LoadOrCreateAdminToken(filepath.Join(cfg.DataDir, AdminTokenFile))
 	if err != nil {
 		return nil, fmt.Errorf("zone: %w", err)
@@ -139,7 +141,7 @@ func Start(ctx context.Context, cfg Config) (_ *Zone, err error) {
 	}
 	view := &ingressView{Store: z.store, zone: cfg.Name, addrs: cfg.IngressAddresses}
 	z.xds, err = xdsserver.New(xdsserver.Config{Zone: cfg.Name, Store: view, Auth: dataplaneAuth{dpSigner}, TLS: xdsTLS,
-		Registerer: reg, Clock: ca.Clock(cfg.Clock), Logf: func(f string, a ...any) { z.log.Warn(fmt.Sprintf(f, a...)) }})
+		Registerer: reg, Clock: ca.Clock(cfg.Clock), OnApply: observeApply(z.applied), Logf: func(f string, a ...any) { z.log.Warn(fmt.Sprintf(f, a...)) }})
 	if err != nil {
 		return nil, fmt.Errorf("zone: %w", err)
 	}
@@ -151,6 +153,7 @@ func Start(ctx context.Context, cfg Config) (_ *Zone, err error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", apiSrv)
 	mux.Handle("GET /api/v1/arrivals", z.arrivals)
+	mux.Handle("GET /api/v1/applied", z.applied)
 	mux.Handle("GET /api/v1/proxies", proxyStatuses{z.xds})
 	z.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 

@@ -1,9 +1,9 @@
 // Package observe times policy propagation end to end. It is pure: the harness feeds it what
-// it recorded (global acknowledgements, zone store arrivals, proxy ACKs) and it returns the
-// samples per stage.
+// it recorded (global acknowledgements, zone store arrivals, proxies applying configs) and it
+// returns the samples per stage.
 //
 // Stages: global-zone (global acknowledged the write → the zone's store has it), zone-proxy
-// (the zone has it → a proxy applied a config generated from it) and end-to-end.
+// (the zone has it → a proxy applied a config that carries it) and end-to-end.
 package observe
 
 import (
@@ -14,27 +14,29 @@ import (
 // Write is one acknowledged write at global.
 type Write struct {
 	Key     string // resource.Key.String()
-	Version uint64 // the version global assigned
+	Version uint64 // the version global assigned; ignored for a delete
+	// Acked is when global committed the write (the resource's ModificationTime), or for a
+	// delete when the request was sent.
 	Acked   time.Time
 	Deleted bool
 }
 
 // Arrival is a zone store committing a write it received from global.
 type Arrival struct {
-	Zone     string
-	Key      string
-	Version  uint64 // 0 for a delete
-	Deleted  bool
-	Revision uint64 // the zone store's revision after the commit
-	Time     time.Time
+	Zone    string
+	Key     string
+	Version uint64 // 0 for a delete
+	Deleted bool
+	Time    time.Time
 }
 
-// Applied is a proxy ACKing a config generated at a zone store revision.
+// Applied is a proxy applying a config in which a policy has a version (0: the policy is gone).
 type Applied struct {
-	Zone     string
-	Proxy    string
-	Revision uint64
-	Time     time.Time
+	Zone    string
+	Proxy   string
+	Key     string
+	Version uint64
+	Time    time.Time
 }
 
 // Sample is one measured delay.
@@ -53,85 +55,83 @@ const (
 	StageEndToEnd   = "end-to-end"
 )
 
-// Samples matches writes with their arrivals and the proxy applications they caused.
-//
-// A proxy application is attributed to a write when it is the proxy's first application at or
-// after the zone revision where the write arrived, and before the revision where the zone's
-// next write from global arrived: proxies a write did not affect are not counted.
+type change struct {
+	key     string
+	version uint64 // 0 for a delete
+}
+
+// Samples matches each write with the zones' arrivals of it and the proxies that applied it.
+// Only proxies whose config carries the policy count: a write reaches the proxies it affects.
 func Samples(writes []Write, arrivals []Arrival, applied []Applied) []Sample {
-	type wkey struct {
-		key     string
-		version uint64
-		deleted bool
-	}
-	acked := map[wkey]time.Time{}
+	acked := map[change]time.Time{}
 	for _, w := range writes {
-		v := w.Version
+		c := change{w.Key, w.Version}
 		if w.Deleted {
-			v = 0
+			c.version = 0
 		}
-		acked[wkey{w.Key, v, w.Deleted}] = w.Acked
+		acked[c] = w.Acked
 	}
-	byZone := map[string][]Arrival{}
+	type zc struct {
+		zone string
+		change
+	}
+	arrived := map[zc]time.Time{}
 	for _, a := range arrivals {
-		byZone[a.Zone] = append(byZone[a.Zone], a)
-	}
-	proxies := map[string]map[string][]Applied{} // zone → proxy → applications by revision
-	for _, p := range applied {
-		if proxies[p.Zone] == nil {
-			proxies[p.Zone] = map[string][]Applied{}
+		c := zc{a.Zone, change{a.Key, a.Version}}
+		if a.Deleted {
+			c.version = 0
 		}
-		proxies[p.Zone][p.Proxy] = append(proxies[p.Zone][p.Proxy], p)
+		if t, ok := arrived[c]; !ok || a.Time.Before(t) {
+			arrived[c] = a.Time
+		}
 	}
-	for _, m := range proxies {
-		for _, list := range m {
-			sort.Slice(list, func(i, j int) bool { return list[i].Revision < list[j].Revision })
+	// The first time each proxy had each change.
+	type pc struct {
+		zone, proxy string
+		change
+	}
+	first := map[pc]time.Time{}
+	for _, ap := range applied {
+		c := pc{ap.Zone, ap.Proxy, change{ap.Key, ap.Version}}
+		if t, ok := first[c]; !ok || ap.Time.Before(t) {
+			first[c] = ap.Time
 		}
 	}
 	var out []Sample
-	zones := make([]string, 0, len(byZone))
-	for z := range byZone {
-		zones = append(zones, z)
-	}
-	sort.Strings(zones)
-	for _, z := range zones {
-		arr := byZone[z]
-		sort.Slice(arr, func(i, j int) bool { return arr[i].Revision < arr[j].Revision })
-		pnames := make([]string, 0, len(proxies[z]))
-		for p := range proxies[z] {
-			pnames = append(pnames, p)
+	for c, ta := range arrived {
+		t0, ok := acked[c.change]
+		if !ok {
+			continue // not a write the harness made (e.g. a resync of an older one)
 		}
-		sort.Strings(pnames)
-		for i, a := range arr {
-			t0, ok := acked[wkey{a.Key, a.Version, a.Deleted}]
-			if !ok {
-				continue // not a write the harness made (e.g. a resync of an older one)
-			}
-			out = append(out, Sample{Stage: StageGlobalZone, Zone: z, Key: a.Key, Seconds: secs(a.Time.Sub(t0))})
-			next := ^uint64(0)
-			if i+1 < len(arr) {
-				next = arr[i+1].Revision
-			}
-			for _, p := range pnames {
-				ap, ok := firstAtOrAfter(proxies[z][p], a.Revision)
-				if !ok || ap.Revision >= next {
-					continue
-				}
-				out = append(out,
-					Sample{Stage: StageZoneProxy, Zone: z, Proxy: p, Key: a.Key, Seconds: secs(ap.Time.Sub(a.Time))},
-					Sample{Stage: StageEndToEnd, Zone: z, Proxy: p, Key: a.Key, Seconds: secs(ap.Time.Sub(t0))})
-			}
+		out = append(out, Sample{Stage: StageGlobalZone, Zone: c.zone, Key: c.key, Seconds: secs(ta.Sub(t0))})
+	}
+	for c, tp := range first {
+		t0, ok := acked[c.change]
+		if !ok {
+			continue
+		}
+		out = append(out, Sample{Stage: StageEndToEnd, Zone: c.zone, Proxy: c.proxy, Key: c.key, Seconds: secs(tp.Sub(t0))})
+		if ta, ok := arrived[zc{c.zone, c.change}]; ok {
+			out = append(out, Sample{Stage: StageZoneProxy, Zone: c.zone, Proxy: c.proxy, Key: c.key, Seconds: secs(tp.Sub(ta))})
 		}
 	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		if a.Stage != b.Stage {
+			return a.Stage < b.Stage
+		}
+		if a.Zone != b.Zone {
+			return a.Zone < b.Zone
+		}
+		if a.Proxy != b.Proxy {
+			return a.Proxy < b.Proxy
+		}
+		return a.Seconds < b.Seconds
+	})
 	return out
-}
-
-func firstAtOrAfter(list []Applied, rev uint64) (Applied, bool) {
-	i := sort.Search(len(list), func(i int) bool { return list[i].Revision >= rev })
-	if i == len(list) {
-		return Applied{}, false
-	}
-	return list[i], true
 }
 
 // secs converts a delay to seconds; clock skew between components never yields a negative delay.

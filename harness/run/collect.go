@@ -114,21 +114,16 @@ func (r *Runner) propagation(ctx context.Context) []reports.Sample {
 			continue
 		}
 		for _, a := range as {
-			arrivals = append(arrivals, observe.Arrival{Zone: z.Plan.Name, Key: a.Key, Version: a.Version, Deleted: a.Deleted, Revision: a.Revision, Time: a.Time})
+			arrivals = append(arrivals, observe.Arrival{Zone: z.Plan.Name, Key: a.Key, Version: a.Version, Deleted: a.Deleted, Time: a.Time})
 		}
-		ps, err := mesh.Proxies(ctx, z.Info.APIURL)
-		if err != nil {
-			r.progress("zone %s: proxies: %v", z.Plan.Name, err)
+		var aps []zone.Applied
+		if err := mesh.GetJSON(ctx, z.Info.APIURL+"/api/v1/applied", &aps); err != nil {
+			r.progress("zone %s: applied: %v", z.Plan.Name, err)
 			continue
 		}
-		for _, p := range ps {
-			// A proxy has applied a config once it ACKed every type of it; the listeners are
-			// ACKed last in ADS order, so their ACK history stands for the proxy's.
-			for _, h := range p.Types["listeners"].History {
-				rev, ok := revision(h.Version)
-				if ok && !h.At.IsZero() {
-					applied = append(applied, observe.Applied{Zone: z.Plan.Name, Proxy: p.ID, Revision: rev, Time: h.At})
-				}
+		for _, a := range aps {
+			for k, v := range a.Policies {
+				applied = append(applied, observe.Applied{Zone: z.Plan.Name, Proxy: a.Proxy, Key: k, Version: v, Time: a.Time})
 			}
 		}
 	}
@@ -137,16 +132,6 @@ func (r *Runner) propagation(ctx context.Context) []reports.Sample {
 		out = append(out, reports.Sample{Stage: s.Stage, Zone: s.Zone, Proxy: s.Proxy, Policy: s.Key, Seconds: s.Seconds})
 	}
 	return out
-}
-
-// revision reads the zone store revision from a snapshot version ("<revision>" or
-// "<revision>.<suffix>").
-func revision(v string) (uint64, bool) {
-	if i := strings.IndexAny(v, ".-"); i >= 0 {
-		v = v[:i]
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	return n, err == nil
 }
 
 func (r *Runner) environment() reports.Environment {

@@ -96,9 +96,10 @@ func (r *Runner) step(ctx context.Context, st *scenarios.Step) error {
 		if err != nil {
 			return err
 		}
-		acked := time.Now()
 		for _, res := range rs {
-			r.recordWrite(observe.Write{Key: res.Key().String(), Version: res.Version, Acked: acked})
+			// Global's own commit time: the zones may have the write before the HTTP answer
+			// reaches the harness.
+			r.recordWrite(observe.Write{Key: res.Key().String(), Version: res.Version, Acked: res.ModificationTime})
 			label := string(res.Kind) + "/" + res.Name
 			if st.Name != "" {
 				label = st.Name + ": " + label
@@ -116,10 +117,11 @@ func (r *Runner) step(ctx context.Context, st *scenarios.Step) error {
 			mesh = r.env.Plan.Mesh
 		}
 		key := resource.Key{Kind: k, Mesh: mesh, Name: st.Delete.Name}
+		sent := time.Now() // a delete returns no commit time: time it from the request
 		if err := r.env.Client.Delete(ctx, key); err != nil {
 			return err
 		}
-		r.recordWrite(observe.Write{Key: key.String(), Deleted: true, Acked: time.Now()})
+		r.recordWrite(observe.Write{Key: key.String(), Deleted: true, Acked: sent})
 		r.event("delete", string(k)+"/"+key.Name)
 		return nil
 	case st.Fault != nil:

@@ -63,6 +63,9 @@ func (r *reconciler) regenerate(ctx context.Context, a *affected) {
 	r.s.metrics.genLatency.Observe(r.s.now().Sub(start).Seconds())
 }
 
+// maxPending bounds the configs remembered per proxy while it has not ACKed them.
+const maxPending = 8
+
 func (r *reconciler) generateOne(ctx context.Context, in *xds.Inputs, rev uint64, j job) {
 	out, err := xds.Generate(in, j.res)
 	r.s.metrics.generations.Inc()
@@ -92,6 +95,10 @@ func (r *reconciler) generateOne(ctx context.Context, in *xds.Inputs, rev uint64
 		j.p.rev, j.p.seq = rev, 0
 	}
 	j.p.hash, j.p.version, j.p.generated = h, version, r.s.now()
+	j.p.pending = append(j.p.pending, sentPolicies{version: version, policies: out.Policies()})
+	if len(j.p.pending) > maxPending {
+		j.p.pending = j.p.pending[len(j.p.pending)-maxPending:]
+	}
 	r.s.mu.Unlock()
 	snap, err := out.Snapshot(version)
 	if err != nil {

@@ -69,6 +69,40 @@ type proxy struct {
 	hash      uint64
 	generated time.Time
 	types     map[string]*TypeStatus
+	// pending are the policies of each config sent but not yet ACKed, in the order they were
+	// set; applied are those of the last ACKed one.
+	pending []sentPolicies
+	applied map[string]uint64
+}
+
+type sentPolicies struct {
+	version  string
+	policies map[string]uint64
+}
+
+// ackApplied moves the config of version v from pending to applied and returns the policies
+// whose version changed. Configs set before v were superseded and are dropped.
+func (p *proxy) ackApplied(v string) (map[string]uint64, bool) {
+	for i, sp := range p.pending {
+		if sp.version != v {
+			continue
+		}
+		changed := map[string]uint64{}
+		for k, ver := range sp.policies {
+			if p.applied[k] != ver {
+				changed[k] = ver
+			}
+		}
+		for k := range p.applied {
+			if _, ok := sp.policies[k]; !ok {
+				changed[k] = 0
+			}
+		}
+		p.applied = sp.policies
+		p.pending = p.pending[i+1:]
+		return changed, true
+	}
+	return nil, false
 }
 
 func inboundServices(r *resource.Resource) []string {
@@ -186,6 +220,14 @@ func (s *Server) onRequest(streamID int64, req *discoveryv3.DiscoveryRequest) er
 		return nil
 	}
 	now := s.now()
+	var changed map[string]uint64
+	applied := false
+	defer func() {
+		// Called after the lock is released (defers run last-in first-out).
+		if applied && s.cfg.OnApply != nil {
+			s.cfg.OnApply(req.GetNode().GetId(), req.GetVersionInfo(), changed, now)
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.proxies[req.GetNode().GetId()]
@@ -208,6 +250,9 @@ func (s *Server) onRequest(streamID int64, req *discoveryv3.DiscoveryRequest) er
 		ts.History = ts.History[:ackHistory-1]
 	}
 	ts.History = append(ts.History, Ack{Version: ts.Acked, At: now})
+	if req.GetTypeUrl() == resourcev3.ListenerType {
+		changed, applied = p.ackApplied(ts.Acked)
+	}
 	return nil
 }
 

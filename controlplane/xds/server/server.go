@@ -43,6 +43,11 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// Workers generate proxies in parallel (default 2).
 	Workers int
+	// OnApply, when set, is called (outside the server's lock) when a proxy ACKs the listeners
+	// of a config, the last type it applies, with the policies whose version changed from its
+	// previous ACKed config ("<Kind>/<name>" → version, 0 for a policy no longer in it): the zone
+	// keeps a log of them so the harness can time when each write reached each proxy.
+	OnApply func(proxy, version string, changed map[string]uint64, at time.Time)
 }
 
 // Server serves xDS to a zone's proxies.
