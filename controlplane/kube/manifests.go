@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sort"
 	"strconv"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -38,6 +39,10 @@ type InstallOptions struct {
 	// Zone and GlobalAddress (host:port of global's KDS) are required in zone mode.
 	Zone, GlobalAddress string
 	Namespace, Image    string
+	// SeedSecret (global mode) names a Secret whose keys admin-token, ca.pem, ca-key.pem
+	// and zone-token-signing.pem are mounted into global's data directory, so whoever
+	// installs global knows its admin token, CA and zone-token key beforehand.
+	SeedSecret string
 	// IngressServiceType exposes the zone ingress (NodePort by default, so other zones
 	// reach it on a node address; LoadBalancer on clouds).
 	IngressServiceType corev1.ServiceType
@@ -161,6 +166,18 @@ func controlPlane(o InstallOptions) []any {
 			Args: args, Ports: cports,
 			VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/var/lib/zonemesh"}}}},
 		Volumes: []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}}
+	if o.Mode == "global" && o.SeedSecret != "" {
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "seed", VolumeSource: corev1.VolumeSource{
+			Secret: &corev1.SecretVolumeSource{SecretName: o.SeedSecret}}})
+		for key, path := range map[string]string{"admin-token": "admin-token", "ca.pem": "ca/ca.pem",
+			"ca-key.pem": "ca/ca-key.pem", "zone-token-signing.pem": "zone-token-signing.pem"} {
+			pod.Containers[0].VolumeMounts = append(pod.Containers[0].VolumeMounts, corev1.VolumeMount{Name: "seed",
+				MountPath: "/var/lib/zonemesh/" + path, SubPath: key, ReadOnly: true})
+		}
+		sort.Slice(pod.Containers[0].VolumeMounts, func(i, j int) bool {
+			return pod.Containers[0].VolumeMounts[i].MountPath < pod.Containers[0].VolumeMounts[j].MountPath
+		})
+	}
 	if o.Mode == "zone" {
 		pod.Containers[0].VolumeMounts = append(pod.Containers[0].VolumeMounts, corev1.VolumeMount{Name: "global", MountPath: "/etc/zonemesh/global", ReadOnly: true})
 		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "global", VolumeSource: corev1.VolumeSource{

@@ -1,0 +1,86 @@
+package kube_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/zonemesh/zonemesh/controlplane/kube"
+	"github.com/zonemesh/zonemesh/controlplane/kube/crds"
+	"github.com/zonemesh/zonemesh/controlplane/resource"
+	"github.com/zonemesh/zonemesh/harness/kubetest"
+)
+
+func TestCRDsCoverEveryKind(t *testing.T) {
+	objs, err := kube.Decode(crds.YAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, o := range objs {
+		have[o.GetName()] = true
+	}
+	for _, k := range resource.Kinds() {
+		if !have[kube.Plural(k)+"."+crds.Group] {
+			t.Errorf("no CRD for %s", k)
+		}
+	}
+	if len(objs) != len(resource.Kinds()) {
+		t.Errorf("%d CRDs for %d kinds", len(objs), len(resource.Kinds()))
+	}
+}
+
+func TestManifestsRejectBadOptions(t *testing.T) {
+	for _, o := range []kube.InstallOptions{{Mode: "zone", GlobalAddress: "g:5685"}, {Mode: "zone", Zone: "a", GlobalAddress: "nope"}, {Mode: "other"}} {
+		if _, err := kube.Manifests(o); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+}
+
+func TestManifestsApplyToAPIServer(t *testing.T) {
+	env := kubetest.Require(t, kubetest.Options{})
+	ctx := context.Background()
+	cs, err := kubernetes.NewForConfig(env.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	global, err := kube.Manifests(kube.InstallOptions{Mode: "global", Namespace: "zonemesh-global"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone, err := kube.Manifests(kube.InstallOptions{Mode: "zone", Zone: "zone-1", GlobalAddress: "global.example:5685"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range [][]byte{global, zone, zone} { // applying twice is a no-op, not an error
+		if err := kube.Apply(ctx, env.RESTConfig(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ns := range []string{"zonemesh-global", kube.DefaultNamespace} {
+		d, err := cs.AppsV1().Deployments(ns).Get(ctx, kube.ControlPlaneName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("control plane deployment in %s: %v", ns, err)
+		}
+		args := strings.Join(d.Spec.Template.Spec.Containers[0].Args, " ")
+		if ns == kube.DefaultNamespace && !strings.Contains(args, "--mode=kubernetes") {
+			t.Errorf("zone control plane args %q", args)
+		}
+	}
+	if _, err := cs.AppsV1().Deployments(kube.DefaultNamespace).Get(ctx, kube.IngressName, metav1.GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, kube.WebhookConfigName, metav1.GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The CRDs serve: the store starts on them.
+	st, _, err := kube.Setup(ctx, kube.ModeConfig{Zone: "zone-1", REST: env.RESTConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+}
