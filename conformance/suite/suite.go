@@ -192,4 +192,3 @@ func ParseProfiles(s string) ([]conformance.Profile, error) {
 	}
 	return out, nil
 }
-

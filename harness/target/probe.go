@@ -158,4 +158,3 @@ func (r *Reference) ProbeZoneAuth(ctx context.Context, zone string, cred conform
 	}
 	return accepted, nil
 }
-
