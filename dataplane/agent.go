@@ -17,6 +17,7 @@ import (
 	"github.com/zonemesh/zonemesh/dataplane/ads"
 	"github.com/zonemesh/zonemesh/dataplane/proxy"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -87,7 +88,10 @@ func Start(o Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(o.CPAddr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})))
+	conn, err := grpc.NewClient(o.CPAddr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})),
+		// The connection is reused across streams, so gRPC's own reconnect backoff (up to 2 min by
+		// default) would decide how soon a restarted control plane is reached again: keep it short.
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second}, MinConnectTimeout: 5 * time.Second}))
 	if err != nil {
 		return nil, fmt.Errorf("dataplane: control plane %s: %w", o.CPAddr, err)
 	}
