@@ -1,0 +1,20 @@
+// Package measure is the measuring half of calibration: it runs a small real topology of the
+// reference mesh (harness/mesh, fake proxies on the process backend), writes policies at
+// global, times every stage from outside the components, and maps what it timed onto the
+// simulator's stages as a calibrate.Samples document. It also turns a measured run into the
+// sim.Config that describes it, so a calibration can be checked by predicting a run.
+//
+// The mapping (see docs/bench/calibration.md for why each one is as faithful as it gets):
+//
+//   - globalIntake: the client's round trip of each policy write to global.
+//   - zoneStore: global's commit → the zone store's commit of the same version, per zone (the
+//     link is loopback, so the run's WAN latency is configured as zero, not fitted).
+//   - proxyRegen: per proxy, the zone's generation pass time × workers ÷ proxies generated,
+//     read from the zone's zonemesh_xds_generation_seconds histogram around each write; the
+//     real server builds and sets a proxy's snapshot in one job, so proxyRegen carries the
+//     push as well and proxyPush is zero.
+//   - proxyApply: what is left of each proxy's zone→proxy delay once its place in the pass
+//     (k-th proxy to apply: k × pass time ÷ proxies) is taken off.
+//   - zoneSend and resync are not visible from outside and keep their configured defaults;
+//     timers (keepalive, backoff, debounce) come from the components' configuration.
+package measure

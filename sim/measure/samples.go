@@ -1,0 +1,162 @@
+package measure
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zonemesh/zonemesh/harness/observe"
+	"github.com/zonemesh/zonemesh/sim"
+	"github.com/zonemesh/zonemesh/sim/calibrate"
+)
+
+// Samples maps measured runs onto the simulator's stages (see the package comment). Only the
+// spaced writes are used: the burst's delays include queueing, which the simulator models
+// itself. Stages that cannot be seen from outside are absent, so they keep their defaults.
+func Samples(runs []*Run) (*calibrate.Samples, error) {
+	if len(runs) == 0 {
+		return nil, errors.New("measure: no runs to calibrate from")
+	}
+	var intake, store, regen, regenUnits, apply, passX, passY []float64
+	var sizes []string
+	kinds := map[int]bool{}
+	for _, r := range runs {
+		kinds[r.Proxies] = true
+	}
+	for _, r := range runs {
+		sizes = append(sizes, fmt.Sprintf("%d×%d", r.Zones, r.Proxies))
+		intake = append(intake, r.IntakeSeconds...)
+		spaced := map[string]int{} // key → index among the spaced writes
+		for i, w := range r.Writes[:r.Spaced] {
+			spaced[w.Key] = i
+		}
+		type zk struct{ zone, key string }
+		delays := map[zk][]float64{}
+		for _, s := range r.Samples {
+			if _, ok := spaced[s.Key]; !ok {
+				continue
+			}
+			switch s.Stage {
+			case observe.StageGlobalZone:
+				if s.Seconds > 0 {
+					store = append(store, s.Seconds)
+				}
+			case observe.StageZoneProxy:
+				delays[zk{s.Zone, s.Key}] = append(delays[zk{s.Zone, s.Key}], s.Seconds)
+			}
+		}
+		for _, p := range r.Passes {
+			perProxy := p.Seconds * ZoneWorkers / float64(p.Proxies)
+			regen = append(regen, perProxy)
+			// The policies existing when the write was made, plus the zone's dataplanes.
+			regenUnits = append(regenUnits, float64(r.Proxies+spaced[p.Key]+1))
+			passX, passY = append(passX, float64(p.Proxies)), append(passY, p.Seconds)
+			// The k-th proxy to apply waited for about k of the pass's proxies to be generated.
+			d := delays[zk{p.Zone, p.Key}]
+			slices.Sort(d)
+			step := p.Seconds / float64(p.Proxies)
+			for k, x := range d {
+				if a := x - float64(k+1)*step; a > 0 {
+					apply = append(apply, a)
+				}
+			}
+		}
+	}
+	s := &calibrate.Samples{
+		Source: fmt.Sprintf("reference mesh, process backend, zones×proxies %s, measured by sim/measure", strings.Join(sizes, ", ")),
+		Stages: map[string]calibrate.StageSample{
+			calibrate.GlobalIntake: {Seconds: intake},
+			calibrate.ZoneStore:    {Seconds: store},
+			calibrate.ProxyApply:   {Seconds: apply},
+		},
+	}
+	// The per-resource slope can only be fitted across proxy counts; one count fits the base.
+	if len(kinds) > 1 {
+		s.Stages[calibrate.ProxyRegen] = calibrate.StageSample{Seconds: regen, Units: regenUnits, UnitIs: "resources"}
+	} else {
+		s.Stages[calibrate.ProxyRegen] = calibrate.StageSample{Seconds: regen}
+	}
+	if len(kinds) > 1 {
+		s.Curves = map[string]calibrate.CurveSample{"passSecondsVsProxies": {X: passX, Y: passY}}
+	}
+	return s, nil
+}
+
+// Calibrate fits the samples and completes the file with what the model needs from the
+// mapping: the real server builds and pushes a proxy's config in one job, timed as
+// proxyRegen, so proxyPush costs nothing on top of it.
+func Calibrate(s *calibrate.Samples) (*calibrate.File, error) {
+	f, err := calibrate.Calibrate(s)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := f.Stages[calibrate.ProxyRegen]; ok {
+		f.Stages[calibrate.ProxyPush] = calibrate.Stage{Fit: calibrate.Fit{Dist: sim.Fixed(0)}}
+	}
+	return f, nil
+}
+
+// Keepalive is the harness's KDS offline detection (harness/mesh: 2 s interval + 2 s timeout).
+const Keepalive = 4 * time.Second
+
+// Config is the simulation of a measured run: its zones and proxies, its writes at the times
+// global committed them, a loopback WAN (the harness's links add no latency), the zone's
+// worker count and timers from configuration, and the costs of f. Every proxy is simulated
+// individually.
+func Config(r *Run, f *calibrate.File, seed uint64) (sim.Config, error) {
+	if len(r.Writes) == 0 {
+		return sim.Config{}, errors.New("measure: the run has no writes")
+	}
+	c := sim.Defaults()
+	c.Name = fmt.Sprintf("measured-%dx%d", r.Zones, r.Proxies)
+	c.Seed = seed
+	c.Zones, c.ProxiesPerZone = r.Zones, sim.Fixed(float64(r.Proxies))
+	// The simulator's cost units are the resources a config is built from.
+	c.Services, c.Policies = 0, r.Resources
+	c.ChurnRate = 0
+	t0 := r.Writes[0].Acked
+	const lead = time.Second
+	for _, w := range r.Writes {
+		c.Writes = append(c.Writes, lead+w.Acked.Sub(t0))
+	}
+	c.Duration = c.Writes[len(c.Writes)-1] + time.Minute
+	c.WAN = sim.WAN{Latency: sim.Fixed(0)}
+	c.Costs.ZoneWorkers = ZoneWorkers
+	c.Timers.Keepalive = Keepalive
+	c.Timers.Debounce = 0 // the zone regenerates as soon as its store changes
+	c.SamplesPerCycle = min(max(c.SamplesPerCycle, r.Proxies), sim.MaxSamplesPerCycle)
+	c.KeepSamples = 1 << 22
+	if f != nil {
+		if err := f.Apply(&c); err != nil {
+			return sim.Config{}, err
+		}
+	}
+	return c, c.Validate()
+}
+
+// EndToEnd returns the run's measured end-to-end delays in seconds.
+func (r *Run) EndToEnd() []float64 {
+	var out []float64
+	for _, s := range r.Samples {
+		if s.Stage == observe.StageEndToEnd {
+			out = append(out, s.Seconds)
+		}
+	}
+	return out
+}
+
+// Predict simulates the run with f's costs and compares the simulated end-to-end delays with
+// the measured ones.
+func Predict(r *Run, f *calibrate.File, seed uint64) (calibrate.Validation, error) {
+	c, err := Config(r, f, seed)
+	if err != nil {
+		return calibrate.Validation{}, err
+	}
+	res, err := sim.Run(c, nil)
+	if err != nil {
+		return calibrate.Validation{}, err
+	}
+	return calibrate.Validate(res.Raw, r.EndToEnd())
+}
