@@ -41,6 +41,8 @@ type Client struct {
 	// Stream-side state, touched only by the Run goroutine.
 	parts config.Parts
 	sub   map[string]*sub
+	// heldRoutes is a route config waiting for the endpoints of clusters it sends traffic to.
+	heldRoutes *discoveryv3.DiscoveryResponse
 }
 
 type sub struct {
@@ -123,6 +125,7 @@ func (c *Client) stream(ctx context.Context) (progressed bool, err error) {
 		return false, fmt.Errorf("open stream: %w", err)
 	}
 	// A new stream starts without nonces; versions tell the server what we already have.
+	c.heldRoutes = nil
 	for _, t := range Types {
 		c.sub[t].nonce = ""
 		if err := c.send(st, t, nil); err != nil {
@@ -170,6 +173,17 @@ func (c *Client) handle(st discoveryv3.AggregatedDiscoveryService_StreamAggregat
 	c.st.mu.Unlock()
 
 	next, err := c.translate(t, resp)
+	if err == nil && t == resourcev3.RouteType {
+		if cold := config.Unwarmed(next); len(cold) > 0 {
+			// Apply and ACK once the endpoints of the clusters it needs have arrived.
+			c.heldRoutes = resp
+			c.o.Logf("ads: holding routes version %s until endpoints of %v arrive", resp.GetVersionInfo(), cold)
+			return nil
+		}
+	}
+	if t == resourcev3.RouteType {
+		c.heldRoutes = nil
+	}
 	if err == nil {
 		err = c.o.Apply(config.Assemble(next))
 	}
@@ -193,6 +207,13 @@ func (c *Client) handle(st discoveryv3.AggregatedDiscoveryService_StreamAggregat
 	c.st.mu.Unlock()
 	if err := c.send(st, t, nil); err != nil {
 		return err
+	}
+	if t == resourcev3.EndpointType && c.heldRoutes != nil {
+		held := c.heldRoutes
+		c.heldRoutes = nil
+		if err := c.handle(st, held); err != nil {
+			return err
+		}
 	}
 	// Follow-up subscriptions: EDS names every EDS cluster, RDS every route config an HCM uses.
 	switch t {

@@ -66,3 +66,34 @@ func (c *Config) Route(l *Listener) *RouteConfig {
 	}
 	return c.Routes[l.RouteName]
 }
+
+// Unwarmed lists the EDS clusters the parts' routes send traffic to whose endpoints have not
+// arrived yet. A route config that names them would answer 503 until EDS catches up (the
+// control plane sends RDS without waiting for the EDS request a new cluster triggers), so the
+// ADS client holds such a route config back, as Envoy warms clusters before using them.
+func Unwarmed(p Parts) []string {
+	var out []string
+	seen := map[string]bool{}
+	need := func(name string) {
+		c := p.Clusters[name]
+		if c == nil || c.EDSName == "" || seen[name] {
+			return
+		}
+		if _, ok := p.Endpoints[c.EDSName]; !ok {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	for _, rc := range p.Routes {
+		for _, vh := range rc.VirtualHosts {
+			for _, r := range vh.Routes {
+				need(r.Cluster)
+				for _, w := range r.Weighted {
+					need(w.Name)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
