@@ -183,6 +183,10 @@ func (g *GlobalServer) pump() {
 				return
 			}
 		}
+		// Seeded defect (burst-truncated) for the mutation run only; constant false in production builds.
+		if defect.Active(defect.BurstTruncated) && len(evs) > 100 {
+			evs = evs[:100]
+		}
 		g.apply(evs)
 	}
 }

@@ -115,6 +115,10 @@ func (g *GlobalServer) applyUpload(ctx context.Context, zone string, msg *discov
 	if len(errs) > 0 {
 		return kind, errors.Join(errs...)
 	}
+	// Seeded defect (zombie-dataplanes) for the mutation run only; constant false in production builds.
+	if defect.Active(defect.ZombieDataplanes) {
+		dels = nil
+	}
 	set := held[kind]
 	if set == nil || msg.GetSystemVersionInfo() == FullState {
 		set = map[resource.Key]bool{}

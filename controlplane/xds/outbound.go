@@ -184,6 +184,10 @@ func routeMatch(m resource.RouteMatch) *routev3.RouteMatch {
 func splitAction(svc string, split []resource.RouteSplit, wanted map[string]bool) *routev3.RouteAction {
 	var wc []*routev3.WeightedCluster_ClusterWeight
 	for _, s := range split {
+		// Seeded defect (zero-weight-kept) for the mutation run only; constant false in production builds.
+		if s.Weight <= 0 && defect.Active(defect.ZeroWeightKept) {
+			s.Weight = 1
+		}
 		if s.Weight <= 0 {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/zonemesh/zonemesh/internal/defect"
 	"io"
 	"net/http"
 	"sync"
@@ -55,7 +56,8 @@ func (p *Proxy) httpHandler(name string) http.Handler {
 		}
 		// SANITIZE(_SET): a caller never forwards its own client-cert claims.
 		r.Header.Del("X-Forwarded-Client-Cert")
-		if l.XFCC && peer != "" {
+		// Seeded defect (identity-dropped) for the mutation run only; constant false in production builds.
+		if l.XFCC && peer != "" && !defect.Active(defect.IdentityDropped) {
 			r.Header.Set("X-Forwarded-Client-Cert", xfcc(lr.self, r, peer))
 		}
 		vh := lr.routes.host(r.Host)

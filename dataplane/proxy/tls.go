@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/zonemesh/zonemesh/internal/defect"
 
 	"github.com/zonemesh/zonemesh/dataplane/config"
 )
@@ -72,6 +73,10 @@ func serverTLS(cfg *config.Config, d *config.DownstreamTLS) (*tls.Config, error)
 		v := verifier(pool, d.SAN, true)
 		tc.VerifyPeerCertificate = func(raw [][]byte, chains [][]*x509.Certificate) error {
 			if len(raw) == 0 && !d.RequireClientCert {
+				return nil
+			}
+			// Seeded defect for the conformance mutation run only (constant false in production builds).
+			if defect.Active(defect.ClientCertUnverified) {
 				return nil
 			}
 			return v(raw, chains)

@@ -22,11 +22,18 @@ const (
 	RetriesDisabled    = "retries-disabled"       // xds: Retry policies are not applied
 	ZoneStatusOffline  = "zone-status-offline"    // global API: every zone reported Offline
 	UploadDisabled     = "upload-disabled"        // kds: zones do not send dataplanes and ingresses up
+
+	ClientCertUnverified = "client-cert-unverified" // proxy: an inbound accepts any client certificate, mesh CA or not
+	IdentityDropped      = "identity-dropped"       // proxy: the inbound does not pass the caller's identity on (no XFCC)
+	ZeroWeightKept       = "zero-weight-kept"       // xds: a split entry of weight 0 is kept with weight 1
+	BurstTruncated       = "burst-truncated"        // kds: global sends at most 100 changes of a burst, drops the rest
+	ZombieDataplanes     = "zombie-dataplanes"      // kds: global ignores the removals zones upload
 )
 
 // All lists every defect.
 func All() []string {
 	return []string{ZoneAuthBypass, AnonymousWrites, ZoneNeverOffline, DeletesDropped, PropagationDelayed, GlobalForgets,
 		PermissionsIgnored, FailoverDisabled, SplitIgnored, HeaderMatchIgnored, TimeoutsIgnored, RetriesDisabled,
-		ZoneStatusOffline, UploadDisabled}
+		ZoneStatusOffline, UploadDisabled, ClientCertUnverified, IdentityDropped, ZeroWeightKept, BurstTruncated,
+		ZombieDataplanes}
 }
