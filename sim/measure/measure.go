@@ -58,6 +58,7 @@ type Pass struct {
 	Key     string  `json:"key"`
 	Seconds float64 `json:"seconds"` // summed pass durations
 	Proxies int     `json:"proxies"` // proxy configs generated
+	Passes  int     `json:"passes"`  // how many passes it took
 }
 
 // Measure brings the scenario's topology up with opts.Proxies fake proxies per zone, makes the
@@ -166,7 +167,7 @@ func (m *meter) spaced(ctx context.Context, name string) error {
 		if d.generated < 1 || d.seconds <= 0 {
 			return fmt.Errorf("measure: zone %s: write %s caused no generation pass", z.Plan.Name, name)
 		}
-		m.run.Passes = append(m.run.Passes, Pass{Zone: z.Plan.Name, Key: w.Key, Seconds: d.seconds, Proxies: int(d.generated)})
+		m.run.Passes = append(m.run.Passes, Pass{Zone: z.Plan.Name, Key: w.Key, Seconds: d.seconds, Proxies: int(d.generated), Passes: int(d.passes)})
 	}
 	return nil
 }
