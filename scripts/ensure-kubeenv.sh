@@ -9,10 +9,14 @@ set -euo pipefail
 VERSION=v1.37.2
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${ZONEMESH_KUBEENV_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zonemesh/kubeenv/$VERSION}/bin"
-if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -x "$out/kwok" ] && [ -s "$out/kwok-stages.yaml" ]; then
-	exit 0
-fi
+built() { [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -x "$out/kwok" ] && [ -s "$out/kwok-stages.yaml" ]; }
+built && exit 0
 mkdir -p "$out"
+# Two `make test` runs at once must not build twice into the same files: the second
+# waits for the first and then finds everything built.
+exec 9>"$out/.lock"
+flock 9
+built && exit 0
 cd "$root/tools/kubeenv"
 export CGO_ENABLED=0
 # Version stamps make /version report the real release instead of v0.0.0-master.
@@ -25,8 +29,9 @@ start=$(date +%s)
 # Build into temporaries and rename, so an interrupted build never leaves a
 # truncated binary that the presence check above would accept.
 for b in etcd kwok kube-apiserver; do
-	go build -trimpath -ldflags "$ldf" -o "$out/.$b.tmp" "./$b"
-	mv "$out/.$b.tmp" "$out/$b"
+	[ -x "$out/$b" ] && continue
+	go build -trimpath -ldflags "$ldf" -o "$out/.$b.$$.tmp" "./$b"
+	mv "$out/.$b.$$.tmp" "$out/$b"
 done
 # kwok v0.8.0 has no built-in stages; its module ships them as YAML, joined here
 # (node-initialize, node heartbeat with lease, pod-ready/complete/delete).
@@ -35,6 +40,6 @@ for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat
 	pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
 	echo "---"
 	cat "$kwokdir/kustomize/stage/$f"
-done > "$out/.kwok-stages.tmp"
-mv "$out/.kwok-stages.tmp" "$out/kwok-stages.yaml"
+done > "$out/.kwok-stages.$$.tmp"
+mv "$out/.kwok-stages.$$.tmp" "$out/kwok-stages.yaml"
 echo "ensure-kubeenv: built in $(( $(date +%s) - start ))s" >&2

@@ -18,7 +18,7 @@ import (
 )
 
 // cluster starts a test API server with the CRDs installed.
-func cluster(t *testing.T, opts kubetest.Options) (*kubetest.Env, dynamic.Interface) {
+func cluster(t testing.TB, opts kubetest.Options) (*kubetest.Env, dynamic.Interface) {
 	t.Helper()
 	env := kubetest.Require(t, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
