@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/zonemesh/zonemesh/internal/defect"
 )
 
 // Result is how a requirement ended.
@@ -34,6 +36,9 @@ type Outcome struct {
 // restoreBudget bounds how long the runner waits for the mesh to converge after a
 // requirement restored its state.
 const restoreBudget = 45 * time.Second
+
+// mutationRestoreBudget replaces restoreBudget in a mutation run.
+const mutationRestoreBudget = 8 * time.Second
 
 // Run runs one requirement against a Target and always returns an outcome: a missing feature
 // is NotSupported, a Skip error is Skipped, any other error or a panic is Failed. Cleanups run
@@ -108,7 +113,13 @@ func restore(ctx context.Context, t *T) error {
 	}
 	// One success is enough here: this is state restoration, not a measured requirement.
 	rt := &T{Target: t.Target, K: 1}
-	if err := rt.EventuallyWithin(ctx, restoreBudget, "mesh converged after restore", t.Target.Converged); err != nil {
+	wait := restoreBudget
+	// A mutation run (seeded defect, test-only build) waits less: the defect may prevent
+	// convergence for good; suite.Mutate discounts what runs after an unconverged restore.
+	if defect.Seeded() {
+		wait = mutationRestoreBudget
+	}
+	if err := rt.EventuallyWithin(ctx, wait, "mesh converged after restore", t.Target.Converged); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	return nil

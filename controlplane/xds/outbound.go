@@ -186,7 +186,7 @@ func splitAction(svc string, split []resource.RouteSplit, wanted map[string]bool
 	for _, s := range split {
 		// Seeded defect (zero-weight-kept) for the mutation run only; constant false in production builds.
 		if s.Weight <= 0 && defect.Active(defect.ZeroWeightKept) {
-			s.Weight = 1
+			s.Weight = 50 // read as unset, defaulted
 		}
 		if s.Weight <= 0 {
 			continue

@@ -25,7 +25,7 @@ const (
 
 	ClientCertUnverified = "client-cert-unverified" // proxy: an inbound accepts any client certificate, mesh CA or not
 	IdentityDropped      = "identity-dropped"       // proxy: the inbound does not pass the caller's identity on (no XFCC)
-	ZeroWeightKept       = "zero-weight-kept"       // xds: a split entry of weight 0 is kept with weight 1
+	ZeroWeightKept       = "zero-weight-kept"       // xds: a split entry of weight 0 is read as unset and given weight 50
 	BurstTruncated       = "burst-truncated"        // kds: global sends at most 100 changes of a burst, drops the rest
 	ZombieDataplanes     = "zombie-dataplanes"      // kds: global ignores the removals zones upload
 )

@@ -7,3 +7,6 @@ const Enabled = false
 
 // Active is always false in a production build.
 func Active(string) bool { return false }
+
+// Seeded reports whether this process runs with a seeded defect (never, in a production build).
+func Seeded() bool { return false }

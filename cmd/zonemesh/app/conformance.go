@@ -150,6 +150,6 @@ func runMutate(ctx context.Context, s Streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.Out, "mutation score: %d of %d MUST requirements caught (%.0f%%); uncaught: %v\n", m.MustCaught, m.MustTotal, 100*m.Score, m.Uncaught)
+	fmt.Fprintf(s.Out, "mutation score: %d/%d MUST requirements caught (%.0f%%); uncaught: %v\n", m.MustCaught, m.MustTotal, 100*m.Score, m.Uncaught)
 	return nil
 }
