@@ -53,12 +53,12 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 			// The policies existing when the write was made, plus the zone's dataplanes.
 			regenUnits = append(regenUnits, float64(r.Proxies+spaced[p.Key]+1))
 			passX, passY = append(passX, float64(p.Proxies)), append(passY, p.Seconds)
-			// The k-th proxy to apply waited for about k of the pass's proxies to be generated.
-			d := delays[zk{p.Zone, p.Key}]
-			slices.Sort(d)
-			step := p.Seconds / float64(p.Proxies)
-			for k, x := range d {
-				if a := x - float64(k+1)*step; a > 0 {
+			// The last proxy to apply had its config once the pass ended: what it took beyond
+			// that is its apply and ACK (and the reconciler waking after the store commit).
+			// Proxies in the middle of the pass cannot be attributed: the pass does not
+			// generate them at an even pace.
+			if d := delays[zk{p.Zone, p.Key}]; len(d) > 0 {
+				if a := slices.Max(d) - p.Seconds; a > 0 {
 					apply = append(apply, a)
 				}
 			}
@@ -116,10 +116,23 @@ func Config(r *Run, f *calibrate.File, seed uint64) (sim.Config, error) {
 	// The simulator's cost units are the resources a config is built from.
 	c.Services, c.Policies = 0, r.Resources
 	c.ChurnRate = 0
-	t0 := r.Writes[0].Acked
-	const lead = time.Second
-	for _, w := range r.Writes {
-		c.Writes = append(c.Writes, lead+w.Acked.Sub(t0))
+	// The spaced writes were made closed-loop (each once every proxy had the previous one),
+	// which the simulator cannot script: they go twice the longest measured gap apart, so
+	// they do not overlap there either. The burst keeps its measured offsets.
+	gap := time.Second
+	for i := 1; i < r.Spaced && i < len(r.Writes); i++ {
+		gap = max(gap, 2*r.Writes[i].Acked.Sub(r.Writes[i-1].Acked))
+	}
+	at := time.Second
+	for i, w := range r.Writes {
+		switch {
+		case i == 0:
+		case i < r.Spaced || i == r.Spaced:
+			at += gap
+		default:
+			at += w.Acked.Sub(r.Writes[i-1].Acked)
+		}
+		c.Writes = append(c.Writes, at)
 	}
 	c.Duration = c.Writes[len(c.Writes)-1] + time.Minute
 	c.WAN = sim.WAN{Latency: sim.Fixed(0)}
