@@ -37,6 +37,7 @@ var Catchers = map[string][]string{
 	"zero-weight-kept":       {"MZ-SPLIT-002"},
 	"burst-truncated":        {"MZ-PROP-005"},
 	"zombie-dataplanes":      {"MZ-SYNC-003"},
+	"requests-shed":          {"MZ-LOAD-001"},
 }
 
 // Mutation is the outcome of running the suite against seeded defects.

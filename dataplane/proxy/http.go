@@ -39,6 +39,11 @@ func (p *Proxy) httpHandler(name string) http.Handler {
 				return
 			}
 		}
+		// Seeded defect (requests-shed) for the mutation run only; constant false in production builds.
+		if defect.Active(defect.RequestsShed) && p.rand(1_000_000) < 5_000 {
+			http.Error(w, "shed", http.StatusServiceUnavailable)
+			return
+		}
 		if f := l.Fault; f != nil {
 			if f.DelayPPM > 0 && p.rand(1_000_000) < f.DelayPPM {
 				t := time.NewTimer(f.Delay)

@@ -12,6 +12,7 @@ import (
 	"github.com/zonemesh/zonemesh/conformance/requirements"
 	"github.com/zonemesh/zonemesh/conformance/suite"
 	"github.com/zonemesh/zonemesh/controlplane/cptest"
+	"github.com/zonemesh/zonemesh/internal/defect"
 )
 
 // TestConformanceReferenceMesh runs the whole catalog against the reference mesh on the
@@ -50,8 +51,52 @@ func TestConformanceReferenceMesh(t *testing.T) {
 	}
 }
 
-// TestEveryDefectIsCaught builds the defect binary and runs, per seeded defect, the
-// requirements expected to catch it: each defect must make at least one of them fail.
+// knownUncovered lists the MUST requirements no seeded defect targets yet (a stated gap, see
+// docs/bench/conformance.md): the list may only shrink.
+var knownUncovered = map[string]bool{"MZ-OUT-001": true, "MZ-OUT-003": true, "MZ-OUT-004": true, "MZ-SEC-002": true}
+
+// TestCatchersCoverEveryMust checks the mutation plan without running a mesh: every seeded
+// defect has catchers, every catcher is a known requirement, and every MUST requirement is
+// expected to catch some defect (TestEveryDefectIsCaught and zonemesh conformance mutate check
+// the expectations against real runs).
+func TestCatchersCoverEveryMust(t *testing.T) {
+	cat := requirements.Catalog()
+	known := map[string]*conformance.Requirement{}
+	for _, r := range cat {
+		known[r.ID] = r
+	}
+	covered := map[string]bool{}
+	for _, d := range defect.All() {
+		ids := suite.Catchers[d]
+		if len(ids) == 0 {
+			t.Errorf("defect %s has no catchers", d)
+		}
+		for _, id := range ids {
+			if known[id] == nil {
+				t.Errorf("defect %s: catcher %s is not in the catalog", d, id)
+			}
+			covered[id] = true
+		}
+	}
+	if len(suite.Catchers) != len(defect.All()) {
+		t.Errorf("Catchers has %d defects, internal/defect %d", len(suite.Catchers), len(defect.All()))
+	}
+	for _, r := range cat {
+		switch {
+		case r.Level != conformance.Must:
+		case !covered[r.ID] && !knownUncovered[r.ID]:
+			t.Errorf("MUST %s is expected to catch no defect", r.ID)
+		case covered[r.ID] && knownUncovered[r.ID]:
+			t.Errorf("MUST %s now has a defect: take it off knownUncovered", r.ID)
+		case !covered[r.ID]:
+			t.Logf("known gap: MUST %s has no seeded defect yet", r.ID)
+		}
+	}
+}
+
+// TestEveryDefectIsCaught builds the defect binary and runs, per seeded defect, its first
+// catcher on a mesh of its own: each defect must make it fail. (zonemesh conformance mutate runs
+// every catcher and prints the score.)
 func TestEveryDefectIsCaught(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs one mesh per seeded defect (a few minutes); skipped with -short")
@@ -63,17 +108,16 @@ func TestEveryDefectIsCaught(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build defect binary: %v\n%s", err, out)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	m, err := suite.Mutate(ctx, requirements.Catalog(), suite.MutateOptions{Binary: bin, Out: t.TempDir()})
+	m, err := suite.Mutate(ctx, requirements.Catalog(), suite.MutateOptions{Binary: bin, Out: t.TempDir(), First: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range m.Defects {
 		t.Logf("%-24s %5.1fs failed %v %s", d.Defect, d.DurationSeconds, d.Failed, d.Error)
 		if len(d.Failed) == 0 {
-			t.Errorf("defect %s was caught by no requirement (ran %v) %s", d.Defect, d.Ran, d.Error)
+			t.Errorf("defect %s was not caught by %v (restore only: %v) %s", d.Defect, d.Ran, d.RestoreOnly, d.Error)
 		}
 	}
-	t.Logf("mutation score %d/%d, uncaught MUST: %v", m.MustCaught, m.MustTotal, m.Uncaught)
 }

@@ -28,6 +28,7 @@ const (
 	ZeroWeightKept       = "zero-weight-kept"       // xds: a split entry of weight 0 is read as unset and given weight 50
 	BurstTruncated       = "burst-truncated"        // kds: global sends at most 100 changes of a burst, drops the rest
 	ZombieDataplanes     = "zombie-dataplanes"      // kds: global ignores the removals zones upload
+	RequestsShed         = "requests-shed"          // proxy: 0.5% of requests answered 503 in steady state
 )
 
 // All lists every defect.
@@ -35,5 +36,5 @@ func All() []string {
 	return []string{ZoneAuthBypass, AnonymousWrites, ZoneNeverOffline, DeletesDropped, PropagationDelayed, GlobalForgets,
 		PermissionsIgnored, FailoverDisabled, SplitIgnored, HeaderMatchIgnored, TimeoutsIgnored, RetriesDisabled,
 		ZoneStatusOffline, UploadDisabled, ClientCertUnverified, IdentityDropped, ZeroWeightKept, BurstTruncated,
-		ZombieDataplanes}
+		ZombieDataplanes, RequestsShed}
 }
