@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/zonemesh/zonemesh/harness/load"
 	"github.com/zonemesh/zonemesh/harness/mesh"
 	"github.com/zonemesh/zonemesh/harness/observe"
+	"github.com/zonemesh/zonemesh/harness/topology"
 	"github.com/zonemesh/zonemesh/reports"
 )
 
@@ -140,10 +142,24 @@ func (r *Runner) environment() reports.Environment {
 		inst += len(z.Instances)
 	}
 	host, _ := os.Hostname()
-	return reports.Environment{ZonemeshVersion: r.opts.Version, GoVersion: runtime.Version(), Backend: "process", Seed: r.sc.Seed,
+	var backends []string
+	for _, b := range append([]string{r.env.Plan.Global.Backend}, zoneBackends(r.env.Plan)...) {
+		if !slices.Contains(backends, b) {
+			backends = append(backends, b)
+		}
+	}
+	return reports.Environment{ZonemeshVersion: r.opts.Version, GoVersion: runtime.Version(), Backend: strings.Join(backends, "+"), Seed: r.sc.Seed,
 		Machine:        reports.Machine{Cores: runtime.NumCPU(), MemoryBytes: memTotal(), OS: runtime.GOOS, Arch: runtime.GOARCH, Hostname: host},
 		Implementation: reports.Implementation{Name: "zonemesh reference mesh", Version: r.opts.Version},
 		Topology:       fmt.Sprintf("%d zones × %d service instances", zones, inst)}
+}
+
+func zoneBackends(p *topology.Plan) []string {
+	var out []string
+	for _, z := range p.Zones {
+		out = append(out, z.Backend)
+	}
+	return out
 }
 
 // memTotal reads MemTotal from /proc/meminfo (0 where there is none).
