@@ -23,9 +23,11 @@ func scenario(t *testing.T, name string) *scenarios.Scenario {
 	return sc
 }
 
-// TestSmallRealRunPredicted measures one zone of 30 fake proxies (30 spaced writes and a
+// TestSmallRealRunPredicted measures one zone of 30 fake proxies (60 spaced writes and a
 // burst of 5), calibrates from it and simulates the same run: the prediction must land within
-// DESIGN §9's bounds (p50 ±10%, p99 ±20%).
+// DESIGN §9's bounds (p50 ±10%, p99 ±20%). On the shared 2-core machine it misses p99 (see
+// docs/bench/calibration.md): the simulator draws each proxy's cost independently, so a pass
+// slowed as a whole by the machine's load averages out in the prediction.
 func TestSmallRealRunPredicted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real mesh")
@@ -34,15 +36,15 @@ func TestSmallRealRunPredicted(t *testing.T) {
 	defer cancel()
 	var progress bytes.Buffer
 	run, err := Measure(ctx, scenario(t, "calibrate-1zone.yaml"), Options{
-		Out: t.TempDir(), Binary: cptest.Binary(t), Proxies: 30, Writes: 30, Burst: 5, Progress: &progress})
+		Out: t.TempDir(), Binary: cptest.Binary(t), Proxies: 30, Writes: 60, Burst: 5, Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Writes) != 35 || len(run.Passes) != 30 || len(run.IntakeSeconds) != 30 {
+	if len(run.Writes) != 65 || len(run.Passes) != 60 || len(run.IntakeSeconds) != 60 {
 		t.Fatalf("recorded %d writes, %d passes, %d intake times", len(run.Writes), len(run.Passes), len(run.IntakeSeconds))
 	}
-	if n := len(run.EndToEnd()); n != 35*30 {
-		t.Errorf("%d end-to-end samples, want one per write and proxy (1050)", n)
+	if n := len(run.EndToEnd()); n != 65*30 {
+		t.Errorf("%d end-to-end samples, want one per write and proxy (1950)", n)
 	}
 	s, err := Samples([]*Run{run})
 	if err != nil {
