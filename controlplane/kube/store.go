@@ -233,9 +233,21 @@ func (s *Store) writeObject(ctx context.Context, prev, next *resource.Resource) 
 	if prev == nil {
 		got, err = client.Create(ctx, obj, metav1.CreateOptions{FieldManager: managedBy})
 	}
-	if prev != nil || apierrors.IsAlreadyExists(err) {
-		// An object the informer has not delivered yet (or a replaced one): update it at
-		// its current resourceVersion.
+	if rv, ok := s.rvs[key]; prev != nil && ok {
+		// The version this store last wrote or saw; a conflict means someone else wrote
+		// since, and the object is then read again below.
+		obj.SetResourceVersion(strconv.FormatUint(rv, 10))
+		if got, err = client.Update(ctx, obj, metav1.UpdateOptions{FieldManager: managedBy}); err == nil {
+			s.rvs[key] = mustRV(got)
+			return nil
+		}
+		if !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("kube store: write %s: %w", key, err)
+		}
+	}
+	if prev != nil || apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		// An object the informer has not delivered yet (or one changed by someone else):
+		// update it at its current resourceVersion.
 		var cur *unstructured.Unstructured
 		if cur, err = client.Get(ctx, obj.GetName(), metav1.GetOptions{}); err == nil {
 			obj.SetResourceVersion(cur.GetResourceVersion())
@@ -247,10 +259,15 @@ func (s *Store) writeObject(ctx context.Context, prev, next *resource.Resource) 
 	if err != nil {
 		return fmt.Errorf("kube store: write %s: %w", key, err)
 	}
-	if rv, perr := strconv.ParseUint(got.GetResourceVersion(), 10, 64); perr == nil {
-		s.rvs[key] = rv
-	}
+	s.rvs[key] = mustRV(got)
 	return nil
+}
+
+// mustRV parses a resourceVersion; etcd-backed servers use its revision, a number. An
+// unparsable one records 0, so that every later event of the key is applied.
+func mustRV(u *unstructured.Unstructured) uint64 {
+	rv, _ := strconv.ParseUint(u.GetResourceVersion(), 10, 64)
+	return rv
 }
 
 func (s *Store) deleteObject(ctx context.Context, key resource.Key) error {
