@@ -38,6 +38,8 @@ var Catchers = map[string][]string{
 	"burst-truncated":        {"MZ-PROP-005"},
 	"zombie-dataplanes":      {"MZ-SYNC-003"},
 	"requests-shed":          {"MZ-LOAD-001"},
+	"state-dropped-offline":  {"MZ-OUT-001"},
+	"config-dropped-on-loss": {"MZ-OUT-003"},
 }
 
 // Mutation is the outcome of running the suite against seeded defects.

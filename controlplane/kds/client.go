@@ -21,6 +21,7 @@ import (
 
 	"github.com/zonemesh/zonemesh/controlplane/resource"
 	"github.com/zonemesh/zonemesh/controlplane/store"
+	"github.com/zonemesh/zonemesh/internal/defect"
 )
 
 // ZoneOptions configures a ZoneClient.
@@ -151,6 +152,10 @@ func (c *ZoneClient) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		// Seeded defect for the conformance mutation run only (constant false in production builds).
+		if defect.Active(defect.StateDroppedOffline) {
+			c.dropSynced(ctx)
+		}
 		if synced {
 			attempt = 0 // the link worked; start the backoff over
 		}
@@ -235,4 +240,19 @@ func (c *ZoneClient) session(ctx context.Context) (synced bool, err error) {
 	g.Go(func() error { return c.runUp(gctx, conn, up) })
 	err = g.Wait()
 	return answered.Load(), err
+}
+
+// dropSynced deletes the policies and other zones' ingresses global sent this zone: only the
+// StateDroppedOffline defect calls it, to prove the conformance suite notices a zone that
+// forgets its state.
+func (c *ZoneClient) dropSynced(ctx context.Context) {
+	for _, k := range resource.Kinds() {
+		info, _ := resource.Info(k)
+		rs, _ := c.opts.Store.List(ctx, k, "")
+		for _, r := range rs {
+			if info.Policy || (k == resource.KindZoneIngress && r.Origin != c.opts.Zone) {
+				_ = c.opts.Store.Delete(ctx, r.Key())
+			}
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"github.com/zonemesh/zonemesh/dataplane/config"
+	"github.com/zonemesh/zonemesh/internal/defect"
 	statuspb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -89,6 +90,11 @@ func (c *Client) Run(ctx context.Context) error {
 		c.setConnected(false)
 		if ctx.Err() != nil {
 			return nil
+		}
+		// Seeded defect for the conformance mutation run only (constant false in production builds).
+		if defect.Active(defect.ConfigDroppedOnLoss) {
+			c.parts = config.Parts{}
+			_ = c.o.Apply(config.Assemble(c.parts))
 		}
 		if progressed {
 			backoff = c.o.MinBackoff

@@ -29,6 +29,8 @@ const (
 	BurstTruncated       = "burst-truncated"        // kds: global sends at most 100 changes of a burst, drops the rest
 	ZombieDataplanes     = "zombie-dataplanes"      // kds: global ignores the removals zones upload
 	RequestsShed         = "requests-shed"          // proxy: 0.5% of requests answered 503 in steady state
+	StateDroppedOffline  = "state-dropped-offline"  // kds: a zone that loses global deletes everything global sent it
+	ConfigDroppedOnLoss  = "config-dropped-on-loss" // proxy: a proxy that loses its control plane drops its config
 )
 
 // All lists every defect.
@@ -36,5 +38,5 @@ func All() []string {
 	return []string{ZoneAuthBypass, AnonymousWrites, ZoneNeverOffline, DeletesDropped, PropagationDelayed, GlobalForgets,
 		PermissionsIgnored, FailoverDisabled, SplitIgnored, HeaderMatchIgnored, TimeoutsIgnored, RetriesDisabled,
 		ZoneStatusOffline, UploadDisabled, ClientCertUnverified, IdentityDropped, ZeroWeightKept, BurstTruncated,
-		ZombieDataplanes, RequestsShed}
+		ZombieDataplanes, RequestsShed, StateDroppedOffline, ConfigDroppedOnLoss}
 }
