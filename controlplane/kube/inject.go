@@ -32,6 +32,7 @@ func InjectPatch(pod *corev1.Pod, namespace string, sc SidecarConfig) ([]byte, e
 			return nil, nil
 		}
 	}
+	sc = sc.withDefaults()
 	ctr, err := SidecarContainer(pod, sc)
 	if err != nil {
 		return nil, err
@@ -57,8 +58,7 @@ func InjectPatch(pod *corev1.Pod, namespace string, sc SidecarConfig) ([]byte, e
 	return json.Marshal(ops)
 }
 
-// SidecarContainer is the injected container for pod.
-func SidecarContainer(pod *corev1.Pod, sc SidecarConfig) (corev1.Container, error) {
+func (sc SidecarConfig) withDefaults() SidecarConfig {
 	if sc.CAConfigMap == "" {
 		sc.CAConfigMap = "zonemesh-ca"
 	}
@@ -68,6 +68,12 @@ func SidecarContainer(pod *corev1.Pod, sc SidecarConfig) (corev1.Container, erro
 	if sc.OutboundPort == 0 {
 		sc.OutboundPort = 15001
 	}
+	return sc
+}
+
+// SidecarContainer is the injected container for pod.
+func SidecarContainer(pod *corev1.Pod, sc SidecarConfig) (corev1.Container, error) {
+	sc = sc.withDefaults()
 	mesh := pod.Annotations[AnnotationMesh]
 	if mesh == "" {
 		mesh = DefaultMesh

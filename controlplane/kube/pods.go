@@ -33,8 +33,9 @@ const (
 	AnnotationInboundPort = "zonemesh.io/inbound-port"
 	// AnnotationProtocol is the inbound's protocol tag (http or tcp; default http).
 	AnnotationProtocol = "zonemesh.io/protocol"
-	// LabelPod marks the Dataplanes this controller owns with their Pod's namespace.name.
-	LabelPod = "k8s.zonemesh.io/pod"
+	// LabelPod is the resource label (not a Kubernetes one: resource label keys have no
+	// '/') marking the Dataplanes this controller owns with their Pod's namespace.name.
+	LabelPod = "k8s-pod"
 
 	DefaultInboundPort = 15006
 	DefaultMesh        = "default"
