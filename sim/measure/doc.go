@@ -13,8 +13,9 @@
 //     read from the zone's zonemesh_xds_generation_seconds histogram around each write; the
 //     real server builds and sets a proxy's snapshot in one job, so proxyRegen carries the
 //     push as well and proxyPush is zero.
-//   - proxyApply: what is left of each proxy's zone→proxy delay once its place in the pass
-//     (k-th proxy to apply: k × pass time ÷ proxies) is taken off.
+//   - proxyApply: how long the last proxy to apply took past the end of the pass (one sample
+//     per write and zone); proxies in the middle of a pass are not generated at an even pace,
+//     so their delays cannot be split into place in the pass and apply.
 //   - zoneSend and resync are not visible from outside and keep their configured defaults;
 //     timers (keepalive, backoff, debounce) come from the components' configuration.
 package measure
