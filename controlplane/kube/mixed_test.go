@@ -95,7 +95,8 @@ func TestMixedTopology(t *testing.T) {
 	if _, err := cs.CoreV1().Pods("shop").Create(ctx, meshPod("shop", "backend-1", "node-1", "backend", "v1"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	dpKey := resource.Key{Kind: resource.KindDataplane, Mesh: "default", Name: "backend-1.shop"}
+	// Global keeps a zone's resources under "<zone>.<name>".
+	dpKey := resource.Key{Kind: resource.KindDataplane, Mesh: "default", Name: kds.GlobalName("zone-k", "backend-1.shop")}
 	cptest.Eventually(t, 30*time.Second, "pod's dataplane at global", func() error {
 		d, err := g.Store().Get(ctx, dpKey)
 		if err != nil {
@@ -114,7 +115,9 @@ func TestMixedTopology(t *testing.T) {
 		t.Fatal(err)
 	}
 	cptest.Eventually(t, 30*time.Second, "universal dataplane at global", func() error {
-		_, err := g.Store().Get(ctx, uDP.Key())
+		k := uDP.Key()
+		k.Name = kds.GlobalName("zone-u", k.Name)
+		_, err := g.Store().Get(ctx, k)
 		return err
 	})
 
@@ -125,8 +128,16 @@ func TestMixedTopology(t *testing.T) {
 		t.Fatal(err)
 	}
 	cptest.Eventually(t, 30*time.Second, "kubernetes zone's ingress in the universal zone", func() error {
-		_, err := uni.Store().Get(ctx, ing.Key())
-		return err
+		ings, err := uni.Store().List(ctx, resource.KindZoneIngress, "")
+		if err != nil {
+			return err
+		}
+		for _, r := range ings {
+			if r.Spec.(*resource.ZoneIngressSpec).Zone == "zone-k" {
+				return nil
+			}
+		}
+		return cptest.Errorf("ingresses %d, none of zone-k", len(ings))
 	})
 
 	// Deleting the policy at global removes its custom resource.
