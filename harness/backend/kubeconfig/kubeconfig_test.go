@@ -41,7 +41,7 @@ func TestDeploysGlobalAndZoneByContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := auth.NewSigner(key, nil).IssueZoneToken("zone-1", time.Hour)
+	tok, err := auth.NewSigner(key, time.Now).IssueZoneToken("zone-1", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
