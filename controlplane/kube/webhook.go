@@ -67,16 +67,15 @@ type SidecarConfig struct {
 
 // Injector is the running webhook server.
 type Injector struct {
-	cfg    InjectorConfig
-	log    *slog.Logger
-	lis    net.Listener
-	srv    *http.Server
-	caPEM  []byte
-	url    string
-	closed chan struct{}
+	cfg   InjectorConfig
+	log   *slog.Logger
+	lis   net.Listener // set by Run before bound closes
+	srv   *http.Server
+	caPEM []byte
+	bound chan struct{} // closed once Run has bound lis
 }
 
-// NewInjector creates a CA and a serving certificate and binds the listener; Run serves.
+// NewInjector creates a CA and a serving certificate; Run binds Addr and serves.
 func NewInjector(cfg InjectorConfig) (*Injector, error) {
 	if cfg.Sidecar.Image == "" || cfg.Sidecar.Zone == "" || cfg.Sidecar.CPAddress == "" {
 		return nil, errors.New("kube: injector: sidecar image, zone and control plane address are required")
@@ -87,44 +86,38 @@ func NewInjector(cfg InjectorConfig) (*Injector, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	lis, err := net.Listen("tcp", cfg.Addr)
+	host, _, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("kube: injector: %w", err)
+		return nil, fmt.Errorf("kube: injector: address %q: %w", cfg.Addr, err)
 	}
 	hosts := append([]string(nil), cfg.Hosts...)
-	if len(hosts) == 0 {
-		host, _, _ := net.SplitHostPort(lis.Addr().String())
+	if len(hosts) == 0 && host != "" && host != "0.0.0.0" && host != "::" {
 		hosts = append(hosts, host)
 	}
 	if cfg.ServiceName != "" {
 		hosts = append(hosts, cfg.ServiceName+"."+cfg.ServiceNamespace+".svc",
 			cfg.ServiceName+"."+cfg.ServiceNamespace+".svc.cluster.local")
 	}
+	if len(hosts) == 0 {
+		return nil, fmt.Errorf("kube: injector: address %q has no host for the certificate; set Hosts or ServiceName", cfg.Addr)
+	}
 	caPEM, caKey, err := ca.NewCA("zonemesh sidecar injector", 10*365*24*time.Hour, nil)
 	if err != nil {
-		lis.Close()
 		return nil, fmt.Errorf("kube: injector: %w", err)
 	}
 	authority, err := ca.LoadCA(caPEM, caKey, nil)
 	if err != nil {
-		lis.Close()
 		return nil, fmt.Errorf("kube: injector: %w", err)
 	}
 	certPEM, keyPEM, err := authority.IssueServer(hosts, 10*365*24*time.Hour)
 	if err != nil {
-		lis.Close()
 		return nil, fmt.Errorf("kube: injector: %w", err)
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		lis.Close()
 		return nil, fmt.Errorf("kube: injector: %w", err)
 	}
-	in := &Injector{cfg: cfg, log: cfg.Logger.With("component", "injector"), lis: lis, caPEM: caPEM, closed: make(chan struct{})}
-	in.url = cfg.URL
-	if in.url == "" {
-		in.url = "https://" + lis.Addr().String() + injectPath
-	}
+	in := &Injector{cfg: cfg, log: cfg.Logger.With("component", "injector"), caPEM: caPEM, bound: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+injectPath, in.serveInject)
 	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
@@ -132,14 +125,24 @@ func NewInjector(cfg InjectorConfig) (*Injector, error) {
 	return in, nil
 }
 
-// Addr is the bound address.
-func (in *Injector) Addr() string { return in.lis.Addr().String() }
+// Addr is the bound address; it waits until Run has bound it.
+func (in *Injector) Addr() string {
+	<-in.bound
+	return in.lis.Addr().String()
+}
 
 // CABundle is the PEM the API server verifies the webhook with.
 func (in *Injector) CABundle() []byte { return append([]byte(nil), in.caPEM...) }
 
-// Run registers the webhook (when Client is set) and serves until ctx ends.
+// Run binds Addr, registers the webhook (when Client is set) and serves until ctx ends.
+// It runs once.
 func (in *Injector) Run(ctx context.Context) error {
+	lis, err := net.Listen("tcp", in.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("kube: injector: %w", err)
+	}
+	in.lis = lis
+	close(in.bound)
 	errc := make(chan error, 1)
 	go func() { errc <- in.srv.ServeTLS(in.lis, "", "") }()
 	if in.cfg.Client != nil {
@@ -179,7 +182,8 @@ func (in *Injector) register(ctx context.Context) error {
 }
 
 // WebhookConfiguration is the MutatingWebhookConfiguration that sends Pod creations in
-// namespaces labelled zonemesh.io/injection=enabled to this server.
+// namespaces labelled zonemesh.io/injection=enabled to this server. Without a Service
+// or URL it names the bound address, so it waits for Run to bind.
 func (in *Injector) WebhookConfiguration() *admissionregistrationv1.MutatingWebhookConfiguration {
 	return webhookConfiguration(in.caPEM, in.clientConfig())
 }
@@ -188,12 +192,15 @@ func (in *Injector) clientConfig() admissionregistrationv1.WebhookClientConfig {
 	cc := admissionregistrationv1.WebhookClientConfig{CABundle: in.CABundle()}
 	if in.cfg.ServiceName != "" {
 		path := injectPath
-		_, port, _ := net.SplitHostPort(in.Addr())
+		_, port, _ := net.SplitHostPort(in.cfg.Addr) // a Service needs a fixed port
 		p, _ := strconv.Atoi(port)
 		p32 := int32(p)
 		cc.Service = &admissionregistrationv1.ServiceReference{Name: in.cfg.ServiceName, Namespace: in.cfg.ServiceNamespace, Path: &path, Port: &p32}
 	} else {
-		u := in.url
+		u := in.cfg.URL
+		if u == "" {
+			u = "https://" + in.Addr() + injectPath
+		}
 		cc.URL = &u
 	}
 	return cc
