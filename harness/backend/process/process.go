@@ -105,7 +105,11 @@ func hostPort(ip fmt.Stringer, port int) string {
 // start runs one component and waits for its probe; ready files are removed first so a stale
 // one from before a restart is never read.
 func (b *Backend) start(ctx context.Context, name string, args []string, probe proc.Probe) (*proc.Process, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.opts.ReadyTimeout)
+	return b.startWithin(ctx, b.opts.ReadyTimeout, name, args, probe)
+}
+
+func (b *Backend) startWithin(ctx context.Context, timeout time.Duration, name string, args []string, probe proc.Probe) (*proc.Process, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	p, err := b.group.Start(ctx, proc.Spec{Name: fileName(name), Path: b.opts.Binary, Args: args, LogDir: b.logs, Ready: probe})
 	if err != nil {
@@ -220,7 +224,8 @@ func (b *Backend) StartFakeProxies(ctx context.Context, c topology.Component, sp
 	args := []string{"fakeproxies", "--cp", spec.Zone.XDSAddr, "--ca-file", spec.Zone.CAFile, "--zone", c.Zone, "--mesh", spec.Mesh,
 		"--count", fmt.Sprint(spec.Count), "--token-key", spec.Zone.DataplaneTokenKeyFile, "--status", status,
 		"--prefix", fileName(c.Name), "--ready-file", ready}
-	p, err := b.start(ctx, c.Name, args, proc.Probe{File: ready})
+	// Ready means every fake proxy has its first config: allow for the zone generating them all.
+	p, err := b.startWithin(ctx, b.opts.ReadyTimeout+time.Duration(spec.Count)*100*time.Millisecond, c.Name, args, proc.Probe{File: ready})
 	if err != nil {
 		return nil, err
 	}
