@@ -6,7 +6,7 @@ OUT ?= out/run
 export CGO_ENABLED ?= 0
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: all build run test test-short bench fmt vet lint clean deps tools
+.PHONY: all build run test test-short bench fmt vet lint clean deps tools defects
 
 all: build
 
@@ -23,6 +23,10 @@ build: deps
 # The main job: the default scenario on the process backend, ending with report.html and a
 # one-screen summary.
 SCENARIO ?= scenarios/multizone-basic.yaml
+# defects builds the test-only binary with seeded defects (never used by a production build).
+defects: build
+	$(GO) build -tags zonemesh_defects -o bin/zonemesh-defects ./cmd/zonemesh
+
 run: build
 	rm -rf $(OUT)
 	./$(BIN) run $(SCENARIO) --out $(OUT)
