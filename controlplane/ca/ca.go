@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -203,4 +204,18 @@ func parseKey(b *pem.Block) (*ecdsa.PrivateKey, error) {
 		return nil, fmt.Errorf("key is %T, want ECDSA", k)
 	}
 	return ek, nil
+}
+
+// ServerTLS issues a server certificate for hosts and returns a TLS config serving it (TLS 1.2+,
+// h2 for gRPC): the control planes' KDS and xDS listeners.
+func (c *CA) ServerTLS(hosts []string, ttl time.Duration) (*tls.Config, error) {
+	certPEM, keyPEM, err := c.IssueServer(hosts, ttl)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2"}}, nil
 }

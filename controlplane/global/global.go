@@ -3,7 +3,6 @@ package global
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"github.com/zonemesh/zonemesh/internal/defect"
@@ -175,21 +174,14 @@ func (g *Global) ensureMeshCAs(ctx context.Context) error {
 	return nil
 }
 
-// serverTLS issues a KDS server certificate for the listen address and extra hosts.
+// serverTLS issues the KDS server certificate for the listen address and extra hosts.
 func serverTLS(c *ca.CA, addr net.Addr, extra []string) (*tls.Config, error) {
 	host, _, _ := net.SplitHostPort(addr.String())
-	hosts := append([]string{host, "localhost", "127.0.0.1", "global"}, extra...)
-	certPEM, keyPEM, err := c.IssueServer(hosts, serverCertValidity)
+	cfg, err := c.ServerTLS(append([]string{host, "localhost", "127.0.0.1", "global"}, extra...), serverCertValidity)
 	if err != nil {
 		return nil, fmt.Errorf("KDS certificate: %w", err)
 	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("KDS certificate: %w", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(c.Certificate())
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2"}}, nil
+	return cfg, nil
 }
 
 // APIAddr is the API's bound address; KDSAddr is KDS's.

@@ -217,18 +217,14 @@ func clientTLS(caFile, serverName, addr string) (*tls.Config, error) {
 	return &tls.Config{RootCAs: pool, ServerName: serverName, MinVersion: tls.VersionTLS12}, nil
 }
 
+// serverTLS issues the xDS server certificate for the listen address and extra hosts.
 func serverTLS(c *ca.CA, addr net.Addr, extra []string) (*tls.Config, error) {
 	host, _, _ := net.SplitHostPort(addr.String())
-	hosts := append([]string{host, "localhost", "127.0.0.1"}, extra...)
-	certPEM, keyPEM, err := c.IssueServer(hosts, serverCertValidity)
+	cfg, err := c.ServerTLS(append([]string{host, "localhost", "127.0.0.1"}, extra...), serverCertValidity)
 	if err != nil {
 		return nil, fmt.Errorf("xDS certificate: %w", err)
 	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("xDS certificate: %w", err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2"}}, nil
+	return cfg, nil
 }
 
 // APIAddr and XDSAddr are the bound addresses.
