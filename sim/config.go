@@ -58,7 +58,18 @@ type Costs struct {
 	ProxyApply        Cost // a proxy applies a config and ACKs (zone-local network included); units = resources
 	Resync            Cost // global prepares a resync for a reconnecting zone; units = missing versions
 	ZoneWorkers       int
+	// CycleFactor is a push cycle's slowdown, drawn once per cycle (and once per reconnect
+	// storm): every regenerate, push and apply time of the cycle is multiplied by it. A zone CP
+	// slows whole passes at once (GC, one pass regenerating many proxies, CPU contention), so
+	// the proxies of one cycle are slow together; drawn per proxy alone, that slowness
+	// averages out and the predicted tail is too thin. Mean ≈ 1 when calibrated. Kind "" (the
+	// default) is no factor, and draws nothing.
+	CycleFactor Dist
 }
+
+// MaxCycleFactor caps one drawn cycle factor: a heavy-tailed fit must not stall a zone for
+// simulated hours.
+const MaxCycleFactor = 100
 
 // Backoff is a jittered exponential retry schedule: attempt k waits
 // min(Max, Base·2^k)·(1 - Jitter + 2·Jitter·u), u uniform in [0,1).
@@ -176,6 +187,11 @@ func (c *Config) Validate() error {
 		{"costs.resync", c.Costs.Resync},
 	} {
 		if err := nc.cost.Base.Validate(nc.name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Costs.CycleFactor.Kind != "" {
+		if err := c.Costs.CycleFactor.Validate("costs.cycleFactor"); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -27,6 +27,17 @@ func TestDeterministic(t *testing.T) {
 	c.Zones = 10
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	one := runJSON(t, c)
+	// The cycle factor draws from the model's stream: still deterministic, and it changes the
+	// result.
+	cf := c
+	cf.Costs.CycleFactor = LogNormalMean(1, 0.4)
+	slowed := runJSON(t, cf)
+	if !bytes.Equal(slowed, runJSON(t, cf)) {
+		t.Fatal("two runs with a cycle factor and the same seed differ")
+	}
+	if bytes.Equal(one, slowed) {
+		t.Fatal("a cycle factor changed nothing")
+	}
 	again := runJSON(t, c)
 	runtime.GOMAXPROCS(2)
 	two := runJSON(t, c)
@@ -53,6 +64,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{func(c *Config) { c.Costs.ProxyPush.Base = Dist{Kind: Gamma, Shape: -1, Rate: 1} }, "costs.proxyPush"},
 		{func(c *Config) { c.Faults = []Fault{{Kind: Crash, At: 1, Duration: 1, Zones: []int{99}}} }, "faults[0].zones"},
 		{func(c *Config) { c.Timers.Keepalive = 0 }, "timers.keepalive"},
+		{func(c *Config) { c.Costs.CycleFactor = Dist{Kind: LogNormal, Sigma: -1} }, "costs.cycleFactor"},
 	} {
 		c := Defaults()
 		tc.edit(&c)

@@ -43,13 +43,15 @@ func (w *world) startStorm(i int, crashAt, now int64) {
 	free := w.m.workerScratch(W, now)
 	var end int64
 	R := w.resources
+	// The storm is one pass of the pool: one slowdown for all of it.
+	cf := w.drawCycleFactor()
 	for p, a := range st.arrivals {
 		k := slices.Index(free, slices.Min(free))
 		s := max(a, free[k])
-		f := s + w.regen.draw(R) + w.push.draw(R)
+		f := s + scaled(w.regen.draw(R)+w.push.draw(R), cf)
 		free[k] = f
 		st.starts[p] = s
-		st.applied[p] = f + w.apply.draw(R)
+		st.applied[p] = f + scaled(w.apply.draw(R), cf)
 		end = max(end, f)
 		w.m.busy(i, s, f, 1/float64(W))
 	}

@@ -30,7 +30,7 @@ func traceConfig() Config {
 }
 
 // TestTraces runs the scripts under testdata/trace: `reset` starts from the base config again,
-// `config k=v…` adjusts it,
+// `config k=v…` adjusts it (slowdown=F or LO..HI sets a cycle factor),
 // `write at=…`, `partition|crash|failover at=… for=… [zones=1,2] [oneway=toglobal|tozone]`
 // add events, `run` prints the model trace and the outcome. -rewrite regenerates the files.
 func TestTraces(t *testing.T) {
@@ -76,6 +76,19 @@ func TestTraces(t *testing.T) {
 						cfg.Duration = dur(k)
 					case "debounce":
 						cfg.Timers.Debounce = dur(k)
+					case "slowdown":
+						// A cycle factor; const (slowdown=2) or uniform (slowdown=1..3).
+						lo, hi, ok := strings.Cut(args[k], "..")
+						a, err1 := strconv.ParseFloat(lo, 64)
+						b, err2 := strconv.ParseFloat(hi, 64)
+						switch {
+						case !ok && err1 == nil:
+							cfg.Costs.CycleFactor = Fixed(a)
+						case ok && err1 == nil && err2 == nil:
+							cfg.Costs.CycleFactor = Dist{Kind: Uniform, Min: a, Max: b}
+						default:
+							d.Fatalf(t, "slowdown: want F or LO..HI, got %q", args[k])
+						}
 					case "jitter":
 						cfg.Timers.ZoneReconnect.Jitter, cfg.Timers.ProxyReconnect.Jitter = num(k), num(k)
 					default:

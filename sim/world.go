@@ -79,6 +79,7 @@ type world struct {
 
 	intake, send, store, regen, push, apply, resync sampler
 	wan                                             Prob
+	cycleFactor                                     Prob // nil: no cycle factor
 
 	zones []zone
 
@@ -107,6 +108,9 @@ func newWorld(cfg *Config) *world {
 	w.regen, w.push, w.apply = newSampler(c.ProxyRegen, src), newSampler(c.ProxyPush, src), newSampler(c.ProxyApply, src)
 	w.resync = newSampler(c.Resync, src)
 	w.wan = cfg.WAN.Latency.Prob(src)
+	if c.CycleFactor.Kind != "" {
+		w.cycleFactor = c.CycleFactor.Prob(src)
+	}
 	per := cfg.ProxiesPerZone.Prob(src)
 	w.zones = make([]zone, cfg.Zones)
 	for i := range w.zones {
@@ -198,6 +202,26 @@ func (w *world) wanDelay() int64 {
 		w.m.losses++
 	}
 	return d
+}
+
+// drawCycleFactor draws one push cycle's slowdown; 1 (and no draw) without a CycleFactor.
+func (w *world) drawCycleFactor() float64 {
+	if w.cycleFactor == nil {
+		return 1
+	}
+	f := w.cycleFactor.Rand()
+	if !(f > 0) { // also NaN
+		return 0
+	}
+	return min(f, MaxCycleFactor)
+}
+
+// scaled is d nanoseconds slowed by factor f.
+func scaled(d int64, f float64) int64 {
+	if f == 1 {
+		return d
+	}
+	return int64(float64(d) * f)
 }
 
 // backoff is the wait before retry attempt k (0-based).

@@ -95,6 +95,10 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 	S := min(w.cfg.SamplesPerCycle, N)
 	R := w.resources
 	z.cyc = z.cyc[:0]
+	f := w.drawCycleFactor()
+	if w.cycleFactor != nil && w.trace != nil {
+		w.tracef("zone-%d cycle slowdown x%.2f", i+1, f)
+	}
 	record := func(done, applied int64, weight uint32) {
 		lastApply = max(lastApply, applied)
 		z.cyc = append(z.cyc, cycSample{done: done, applied: applied, weight: weight})
@@ -104,19 +108,19 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 		for range N {
 			k := slices.Index(free, slices.Min(free))
 			s := free[k]
-			f := s + w.regen.draw(R) + w.push.draw(R)
-			free[k] = f
-			end = max(end, f)
-			w.m.busy(i, s, f, float64(1)/float64(W))
-			record(f, f+w.apply.draw(R), 1)
+			done := s + scaled(w.regen.draw(R)+w.push.draw(R), f)
+			free[k] = done
+			end = max(end, done)
+			w.m.busy(i, s, done, float64(1)/float64(W))
+			record(done, done+scaled(w.apply.draw(R), f), 1)
 		}
 		return end, lastApply
 	}
 	t := start
 	for j := range S {
 		k := N*(j+1)/S - N*j/S
-		t += (w.regen.drawSum(k, R, w.r) + w.push.drawSum(k, R, w.r)) / W
-		record(t, t+w.apply.draw(R), uint32(k))
+		t += scaled(w.regen.drawSum(k, R, w.r)+w.push.drawSum(k, R, w.r), f) / W
+		record(t, t+scaled(w.apply.draw(R), f), uint32(k))
 	}
 	w.m.busy(i, start, t, 1)
 	return t, lastApply
