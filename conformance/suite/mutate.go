@@ -40,6 +40,8 @@ var Catchers = map[string][]string{
 	"requests-shed":          {"MZ-LOAD-001"},
 	"state-dropped-offline":  {"MZ-OUT-001"},
 	"config-dropped-on-loss": {"MZ-OUT-003"},
+	"ingress-plaintext":      {"MZ-SEC-002"},
+	"resync-stale":           {"MZ-OUT-004"},
 }
 
 // Mutation is the outcome of running the suite against seeded defects.

@@ -75,6 +75,9 @@ type GlobalServer struct {
 	mu      sync.Mutex
 	tracker Tracker
 	down    map[int64]*downStream // delta stream id → state
+	// staleSent is the seeded defect resync-stale's memory: per zone, what its last stream was
+	// sent (nil unless the defect is seeded).
+	staleSent map[string]map[string]map[string]bool
 
 	pendMu  sync.Mutex
 	pending Batch

@@ -8,6 +8,8 @@ import (
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/zonemesh/zonemesh/internal/defect"
 )
 
 // downStream is global's view of one zone's delta stream: which names it has been sent, per
@@ -40,6 +42,12 @@ func (g *GlobalServer) onDeltaOpen(ctx context.Context, id int64, _ string) erro
 
 func (g *GlobalServer) onDeltaClosed(id int64, _ *core.Node) {
 	g.mu.Lock()
+	if ds := g.down[id]; ds != nil && defect.Active(defect.ResyncStale) {
+		if g.staleSent == nil {
+			g.staleSent = map[string]map[string]map[string]bool{}
+		}
+		g.staleSent[ds.zone] = ds.sent
+	}
 	delete(g.down, id)
 	g.mu.Unlock()
 }
@@ -83,6 +91,17 @@ func (g *GlobalServer) onDeltaResponse(id int64, req *discovery.DeltaDiscoveryRe
 	if names == nil {
 		names = map[string]bool{}
 		ds.sent[t] = names
+		if last, ok := g.staleSent[ds.zone][t]; ok && defect.Active(defect.ResyncStale) {
+			// Seeded defect resync-stale: the first push of a reconnected zone's stream
+			// holds only the names its previous stream had been sent.
+			kept := resp.Resources[:0]
+			for _, r := range resp.GetResources() {
+				if last[r.GetName()] {
+					kept = append(kept, r)
+				}
+			}
+			resp.Resources = kept
+		}
 	}
 	for _, r := range resp.GetResources() {
 		names[r.GetName()] = true

@@ -1,13 +1,19 @@
 package proxy
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/zonemesh/zonemesh/internal/defect"
 )
 
 const handshakeTimeout = 10 * time.Second
@@ -122,10 +128,18 @@ func pipe(a, b end) {
 func (p *Proxy) serveIngress(name string, c net.Conn) {
 	defer c.Close()
 	c.SetReadDeadline(time.Now().Add(handshakeTimeout))
-	hello, sni, err := readClientHello(c)
+	var src io.Reader = c
+	var seen bytes.Buffer
+	if defect.Active(defect.IngressPlaintext) {
+		src = io.TeeReader(c, &seen)
+	}
+	hello, sni, err := readClientHello(src)
 	if err != nil {
 		if errors.Is(err, ErrNotTLS) {
 			p.nonTLS.Add(1)
+			if defect.Active(defect.IngressPlaintext) {
+				p.servePlaintextDefect(name, c, io.MultiReader(&seen, c))
+			}
 		}
 		return
 	}
@@ -149,4 +163,36 @@ func (p *Proxy) serveIngress(name string, c net.Conn) {
 		return
 	}
 	pipe(end{c: c}, up)
+}
+
+// servePlaintextDefect is the seeded defect ingress-plaintext: a plaintext HTTP request is
+// routed by its Host header (<service>.mesh) to the chain of that service, so bytes without an
+// identity enter the zone. Reachable only in a zonemesh_defects build.
+func (p *Proxy) servePlaintextDefect(name string, c net.Conn, r io.Reader) {
+	req, err := http.ReadRequest(bufio.NewReader(r))
+	if err != nil {
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	rt := p.rt.Load()
+	lr := rt.listeners[name]
+	if lr == nil {
+		return
+	}
+	svc, _, _ := strings.Cut(req.Host, ".")
+	for sni, cluster := range lr.cfg.SNI {
+		if !strings.HasPrefix(sni, svc+".") {
+			continue
+		}
+		up := p.dialCluster(rt, cluster)
+		if up.c == nil {
+			return
+		}
+		defer up.c.Close()
+		if err := req.Write(up.c); err != nil {
+			return
+		}
+		pipe(end{c: c}, up)
+		return
+	}
 }

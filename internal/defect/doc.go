@@ -31,6 +31,8 @@ const (
 	RequestsShed         = "requests-shed"          // proxy: 0.5% of requests answered 503 in steady state
 	StateDroppedOffline  = "state-dropped-offline"  // kds: a zone that loses global deletes everything global sent it
 	ConfigDroppedOnLoss  = "config-dropped-on-loss" // proxy: a proxy that loses its control plane drops its config
+	IngressPlaintext     = "ingress-plaintext"      // proxy: the ingress routes non-TLS bytes by their HTTP Host header
+	ResyncStale          = "resync-stale"           // kds: a reconnecting zone is resent only the names its last stream had
 )
 
 // All lists every defect.
@@ -38,5 +40,5 @@ func All() []string {
 	return []string{ZoneAuthBypass, AnonymousWrites, ZoneNeverOffline, DeletesDropped, PropagationDelayed, GlobalForgets,
 		PermissionsIgnored, FailoverDisabled, SplitIgnored, HeaderMatchIgnored, TimeoutsIgnored, RetriesDisabled,
 		ZoneStatusOffline, UploadDisabled, ClientCertUnverified, IdentityDropped, ZeroWeightKept, BurstTruncated,
-		ZombieDataplanes, RequestsShed, StateDroppedOffline, ConfigDroppedOnLoss}
+		ZombieDataplanes, RequestsShed, StateDroppedOffline, ConfigDroppedOnLoss, IngressPlaintext, ResyncStale}
 }
