@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zonemesh/zonemesh/conformance"
@@ -25,6 +27,8 @@ type Options struct {
 	Version  string // reported implementation version
 	LogLevel string
 	Progress io.Writer
+	// Backend runs every component of the mesh: process (default) or docker.
+	Backend string
 	// KDSKeepalive and KDSKeepaliveTimeout bound hung-zone detection (default 1s + 1s, so the
 	// offline requirement fits its budget with room to spare).
 	KDSKeepalive, KDSKeepaliveTimeout time.Duration
@@ -52,13 +56,16 @@ func New(opts Options) *Reference {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
+	if opts.Backend == "" {
+		opts.Backend = scenarios.BackendProcess
+	}
 	return &Reference{opts: opts, faults: map[conformance.FaultID]*mesh.Injected{}}
 }
 
 func (r *Reference) Implementation() (string, string) {
 	return "zonemesh reference mesh", r.opts.Version
 }
-func (r *Reference) Backend() string { return scenarios.BackendProcess }
+func (r *Reference) Backend() string { return r.opts.Backend }
 
 // Features: the reference mesh implements every feature of the spec.
 func (r *Reference) Features() []conformance.Feature { return conformance.AllFeatures() }
@@ -66,10 +73,16 @@ func (r *Reference) Features() []conformance.Feature { return conformance.AllFea
 // Env is the live mesh (nil before Setup), for evidence.
 func (r *Reference) Env() *mesh.Env { return r.env }
 
-// Setup builds a scenario from the topology and brings it up.
+// Backends the reference Target runs on.
+var Backends = []string{scenarios.BackendProcess, scenarios.BackendDocker}
+
+// Setup builds a scenario from the topology and brings it up on the chosen backend.
 func (r *Reference) Setup(ctx context.Context, topo conformance.Topology) error {
+	if !slices.Contains(Backends, r.opts.Backend) {
+		return fmt.Errorf("reference mesh: backend %q: the reference Target runs on %s", r.opts.Backend, strings.Join(Backends, ", "))
+	}
 	sc := &scenarios.Scenario{Name: "conformance", Seed: 1, Mesh: scenarios.Mesh{Name: topo.Mesh, MTLS: topo.MTLS},
-		Topology: scenarios.Topology{Backend: scenarios.BackendProcess}}
+		Topology: scenarios.Topology{Backend: r.opts.Backend}}
 	for _, z := range topo.Zones {
 		sz := scenarios.Zone{Name: z.Name, Ingress: z.Ingress}
 		for _, s := range z.Services {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -30,7 +31,7 @@ func runConformance(ctx context.Context, s Streams, args []string) error {
 		return runMutate(ctx, s, args[1:])
 	}
 	fs := newFlagSet("conformance", s)
-	backend := fs.String("backend", "process", "backend the reference mesh runs on (process)")
+	backend := fs.String("backend", "process", "backend the reference mesh runs on (process, docker)")
 	profiles := fs.String("profile", "", "comma-separated profiles to run (core, routing, security, resilience, scale); default all")
 	focus := fs.String("focus", "", "comma-separated requirement IDs to run")
 	out := fs.String("out", "", "folder for conformance-report.yaml/.json, junit.xml, results.json, report.html and the mesh's evidence")
@@ -42,8 +43,8 @@ func runConformance(ctx context.Context, s Streams, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if *backend != "process" {
-		return fmt.Errorf("%w: --backend %q: only process is available in this build", ErrUsage, *backend)
+	if !slices.Contains(target.Backends, *backend) {
+		return fmt.Errorf("%w: --backend %q: choose one of %s", ErrUsage, *backend, strings.Join(target.Backends, ", "))
 	}
 	cat := requirements.Catalog()
 	bs := conformance.Budgets{}
@@ -78,7 +79,7 @@ func runConformance(ctx context.Context, s Streams, args []string) error {
 			return err
 		}
 	}
-	tg := target.New(target.Options{Out: filepath.Join(dir, "mesh"), Binary: bin, Version: VersionString(), LogLevel: *logLevel, Progress: s.Err})
+	tg := target.New(target.Options{Out: filepath.Join(dir, "mesh"), Binary: bin, Version: VersionString(), LogLevel: *logLevel, Progress: s.Err, Backend: *backend})
 	defer tg.Close()
 	rep, err := suite.Run(ctx, suite.Options{Target: tg, Catalog: cat, Profiles: ps, Focus: ids, Budgets: bs, Zonemesh: VersionString(), Verbose: *verbose})
 	if err != nil {
