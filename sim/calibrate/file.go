@@ -44,6 +44,9 @@ type File struct {
 	Stages  map[string]Stage `json:"stages"`
 	// Curves are extra fitted relations kept for the record (e.g. push cycle time vs proxies).
 	Curves map[string]Line `json:"curves,omitempty"`
+	// CycleFactor is the push cycle's slowdown (sim.Costs.CycleFactor), fitted by
+	// FitPerCycle; absent, the simulator draws every proxy's costs independently.
+	CycleFactor *Fit `json:"cycleFactor,omitempty"`
 }
 
 // FitStage fits a stage from service times (seconds) and, if units is not nil, the size of
@@ -99,6 +102,11 @@ func (f *File) Validate() error {
 			errs = append(errs, fmt.Errorf("calibrate: stages.%s.perUnit: must be >= 0", n))
 		}
 	}
+	if f.CycleFactor != nil {
+		if err := f.CycleFactor.Dist.Validate("cycleFactor.dist"); err != nil {
+			errs = append(errs, fmt.Errorf("calibrate: %w", err))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -108,6 +116,9 @@ func (f *File) Apply(cfg *sim.Config) error {
 		return err
 	}
 	c := &cfg.Costs
+	if f.CycleFactor != nil {
+		c.CycleFactor = f.CycleFactor.Dist
+	}
 	for n, s := range f.Stages {
 		cost := sim.Cost{Base: s.Fit.Dist, PerUnit: s.PerUnit}
 		switch n {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 )
 
@@ -22,6 +23,13 @@ type StageSample struct {
 	Seconds []float64 `json:"seconds"`
 	Units   []float64 `json:"units,omitempty"` // job size per sample; same length as Seconds
 	UnitIs  string    `json:"unitIs,omitempty"`
+	// PerCycle: Seconds are one mean per-proxy cost per push cycle (see FitPerCycle); the
+	// spread between cycles becomes the file's cycle factor. At most one stage has it.
+	PerCycle bool `json:"perCycle,omitempty"`
+	// Cycle, if set, gives each sample's push cycle (an index into the PerCycle stage's
+	// Seconds): the cost slows with its cycle, so it is fitted once that cycle's factor is
+	// divided out, and the simulator multiplies it back.
+	Cycle []int `json:"cycle,omitempty"`
 }
 
 // CurveSample is a relation to fit with a line.
@@ -53,6 +61,25 @@ func Calibrate(s *Samples) (*File, error) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	// The per-cycle stage first: the others may need its cycles' factors.
+	var factors []float64
+	perCycle := ""
+	for _, n := range names {
+		st := s.Stages[n]
+		if !st.PerCycle {
+			continue
+		}
+		if perCycle != "" {
+			return nil, fmt.Errorf("calibrate: stages.%s.perCycle: %s is per cycle already; at most one stage may be", n, perCycle)
+		}
+		perCycle = n
+		stage, fac, err := FitPerCycle(st.Seconds, st.Units, st.UnitIs)
+		if err != nil {
+			return nil, fmt.Errorf("calibrate: stages.%s: %w", n, err)
+		}
+		f.Stages[n], f.CycleFactor = stage, &fac
+		factors = CycleFactors(stage, st.Seconds, st.Units)
+	}
 	for _, n := range names {
 		if !slices.Contains(StageNames, n) {
 			return nil, fmt.Errorf("calibrate: stages.%s: unknown stage (want one of %v)", n, StageNames)
@@ -61,7 +88,20 @@ func Calibrate(s *Samples) (*File, error) {
 		if st.Units != nil && len(st.Units) != len(st.Seconds) {
 			return nil, fmt.Errorf("calibrate: stages.%s.units: %d values for %d samples", n, len(st.Units), len(st.Seconds))
 		}
-		fit, err := FitStage(st.Seconds, st.Units, st.UnitIs)
+		if st.PerCycle {
+			continue
+		}
+		xs := st.Seconds
+		if st.Cycle != nil {
+			if perCycle == "" {
+				return nil, fmt.Errorf("calibrate: stages.%s.cycle: no stage is per cycle", n)
+			}
+			var err error
+			if xs, err = deflate(xs, st.Cycle, factors); err != nil {
+				return nil, fmt.Errorf("calibrate: stages.%s.cycle: %w", n, err)
+			}
+		}
+		fit, err := FitStage(xs, st.Units, st.UnitIs)
 		if err != nil {
 			return nil, fmt.Errorf("calibrate: stages.%s: %w", n, err)
 		}
@@ -97,6 +137,12 @@ func (f *File) Table(w io.Writer) error {
 			fmt.Fprintf(w, "  +%.3fµs per %s (R² %.3f)", s.PerUnit*1e6, s.Units, s.Curve.R2)
 		}
 		fmt.Fprintln(w)
+	}
+	if c := f.CycleFactor; c != nil {
+		p := c.Dist.Prob(nil)
+		if _, err := fmt.Fprintf(w, "%-13s %-11s mean %9.3f    KS %.4f  AIC %10.1f  n=%d  (sd %.3f; multiplies a cycle's regen, push, apply)\n", "cycleFactor", c.Dist.Kind, p.Mean(), c.KS, c.AIC, c.N, math.Sqrt(p.Variance())); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 		return nil, errors.New("measure: no runs to calibrate from")
 	}
 	var intake, store, regen, regenUnits, apply, passX, passY []float64
+	var applyCycle []int // the pass (index into regen) each apply sample ends
 	var sizes []string
 	kinds := map[int]bool{}
 	for _, r := range runs {
@@ -60,6 +61,7 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 			if d := delays[zk{p.Zone, p.Key}]; len(d) > 0 {
 				if a := slices.Max(d) - p.Seconds; a > 0 {
 					apply = append(apply, a)
+					applyCycle = append(applyCycle, len(regen)-1)
 				}
 			}
 		}
@@ -69,14 +71,16 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 		Stages: map[string]calibrate.StageSample{
 			calibrate.GlobalIntake: {Seconds: intake},
 			calibrate.ZoneStore:    {Seconds: store},
-			calibrate.ProxyApply:   {Seconds: apply},
+			// The apply slows with its pass (the same loaded machine runs the fake proxies).
+			calibrate.ProxyApply: {Seconds: apply, Cycle: applyCycle},
 		},
 	}
-	// The per-resource slope can only be fitted across proxy counts; one count fits the base.
+	// One regen sample per pass: the pass-to-pass spread is the cycle factor. The per-resource
+	// slope can only be fitted across proxy counts; one count fits the base.
 	if len(kinds) > 1 {
-		s.Stages[calibrate.ProxyRegen] = calibrate.StageSample{Seconds: regen, Units: regenUnits, UnitIs: "resources"}
+		s.Stages[calibrate.ProxyRegen] = calibrate.StageSample{Seconds: regen, Units: regenUnits, UnitIs: "resources", PerCycle: true}
 	} else {
-		s.Stages[calibrate.ProxyRegen] = calibrate.StageSample{Seconds: regen}
+		s.Stages[calibrate.ProxyRegen] = calibrate.StageSample{Seconds: regen, PerCycle: true}
 	}
 	if len(kinds) > 1 {
 		s.Curves = map[string]calibrate.CurveSample{"passSecondsVsProxies": {X: passX, Y: passY}}
@@ -160,16 +164,25 @@ func (r *Run) EndToEnd() []float64 {
 	return out
 }
 
-// Predict simulates the run with f's costs and compares the simulated end-to-end delays with
-// the measured ones.
+// Replicas is how many simulations of a measured run (seeds seed, seed+1, …) Predict pools.
+// A run has a few dozen push cycles and, with a cycle factor, its tail is set by the slowest
+// few: one simulation would be one draw of the tail, not the model's prediction of it.
+const Replicas = 16
+
+// Predict simulates the run Replicas times with f's costs and compares the pooled simulated
+// end-to-end delays with the measured ones.
 func Predict(r *Run, f *calibrate.File, seed uint64) (calibrate.Validation, error) {
-	c, err := Config(r, f, seed)
-	if err != nil {
-		return calibrate.Validation{}, err
+	var pooled []float64
+	for k := range uint64(Replicas) {
+		c, err := Config(r, f, seed+k)
+		if err != nil {
+			return calibrate.Validation{}, err
+		}
+		res, err := sim.Run(c, nil)
+		if err != nil {
+			return calibrate.Validation{}, err
+		}
+		pooled = append(pooled, res.Raw...)
 	}
-	res, err := sim.Run(c, nil)
-	if err != nil {
-		return calibrate.Validation{}, err
-	}
-	return calibrate.Validate(res.Raw, r.EndToEnd())
+	return calibrate.Validate(pooled, r.EndToEnd())
 }

@@ -71,6 +71,14 @@ func TestSamplesMapStages(t *testing.T) {
 			t.Fatalf("apply sample %v, want the last proxy's 5ms + up to 0.8ms past the pass", a)
 		}
 	}
+	// One regen sample per pass, and each apply sample names its pass: the pass-to-pass spread
+	// is fitted as the cycle factor and divided out of the apply.
+	if !st[calibrate.ProxyRegen].PerCycle {
+		t.Error("proxyRegen samples are per pass: want PerCycle")
+	}
+	if c := st[calibrate.ProxyApply].Cycle; len(c) != len(apply) || c[0] != 0 || c[len(c)-1] != 24 {
+		t.Errorf("apply cycles %v, want passes 0…24", c)
+	}
 	if _, ok := st[calibrate.ZoneSend]; ok {
 		t.Error("zoneSend is not visible from outside and must keep its default")
 	}
