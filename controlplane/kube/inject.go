@@ -60,10 +60,10 @@ func InjectPatch(pod *corev1.Pod, namespace string, sc SidecarConfig) ([]byte, e
 
 func (sc SidecarConfig) withDefaults() SidecarConfig {
 	if sc.CAConfigMap == "" {
-		sc.CAConfigMap = "zonemesh-ca"
+		sc.CAConfigMap = CAConfigMapName
 	}
 	if sc.TokenSecret == "" {
-		sc.TokenSecret = "zonemesh-dp-token"
+		sc.TokenSecret = TokenSecretName
 	}
 	if sc.OutboundPort == 0 {
 		sc.OutboundPort = 15001
@@ -79,9 +79,12 @@ func SidecarContainer(pod *corev1.Pod, sc SidecarConfig) (corev1.Container, erro
 		mesh = DefaultMesh
 	}
 	args := []string{"dp", "--mode=sidecar", "--cp=" + sc.CPAddress,
-		"--ca-file=" + caMountPath + "/ca.pem", "--token-file=" + tokenMountPath + "/token",
+		"--ca-file=" + caMountPath + "/" + CAKey, "--token-file=" + tokenMountPath + "/" + TokenKey,
 		"--name=$(POD_NAME).$(POD_NAMESPACE)", "--mesh=" + mesh, "--zone=" + sc.Zone,
-		"--address=$(POD_IP)", "--outbound-port=" + strconv.Itoa(sc.OutboundPort), "--admin=127.0.0.1:9901"}
+		// The Pod's own loopback, spelled out (these are the defaults) so that a node agent
+		// without network namespaces (harness/kubetest/nodeagent) can map it to the Pod's address.
+		"--address=$(POD_IP)", "--app-address=127.0.0.1", "--outbound-address=127.0.0.1",
+		"--outbound-port=" + strconv.Itoa(sc.OutboundPort), "--admin=127.0.0.1:9901"}
 	if svc := pod.Labels[LabelService]; svc != "" {
 		port := pod.Annotations[AnnotationPort]
 		if port == "" {

@@ -24,6 +24,10 @@ type ModeConfig struct {
 	REST                *rest.Config
 	// Namespace limits the pod controller ("" watches all namespaces).
 	Namespace string
+	// DataDir is the zone's data directory. With it, the zone keeps the CA ConfigMap and
+	// the namespace token Secret that injected sidecars mount in every namespace labelled
+	// for injection (see CredentialsController), and DataplaneAuth accepts those tokens.
+	DataDir string
 	// InstallCRDs applies the CRDs before starting (the control plane's own install).
 	InstallCRDs bool
 	// Webhook serves sidecar injection when WebhookAddr is set.
@@ -92,6 +96,14 @@ func Setup(ctx context.Context, c ModeConfig) (store.Store, []func(context.Conte
 		return nil, nil, err
 	}
 	extras := []func(context.Context) error{pc.Run}
+	if c.DataDir != "" {
+		cc, err := NewCredentialsController(CredentialsConfig{Client: cs, DataDir: c.DataDir, Clock: c.Clock, Logger: c.Logger})
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		extras = append(extras, cc.Run)
+	}
 	if c.WebhookAddr != "" {
 		ic := c.Injector
 		ic.Addr, ic.Client, ic.Logger = c.WebhookAddr, cs, c.Logger
@@ -106,4 +118,17 @@ func Setup(ctx context.Context, c ModeConfig) (store.Store, []func(context.Conte
 		extras = append(extras, in.Run)
 	}
 	return st, extras, nil
+}
+
+// DataplaneAuth is the token check for zone.Config.DataplaneAuth: the zone's own tokens
+// and the namespace tokens of injected sidecars. It needs DataDir.
+func (c ModeConfig) DataplaneAuth() (*DataplaneAuth, error) {
+	if c.DataDir == "" {
+		return nil, errors.New("kube: dataplane auth needs the zone's data directory")
+	}
+	s, err := ZoneSigner(c.DataDir, c.Clock)
+	if err != nil {
+		return nil, fmt.Errorf("kube: %w", err)
+	}
+	return &DataplaneAuth{Signer: s}, nil
 }

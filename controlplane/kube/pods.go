@@ -242,6 +242,13 @@ func (c *PodController) dataplaneFor(p *corev1.Pod) (*resource.Resource, error) 
 	if svc == "" || p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning || p.Status.PodIP == "" {
 		return nil, nil
 	}
+	// An injected sidecar registers the Pod's Dataplane itself over xDS (with its outbound
+	// listener) and unregisters it when it stops; a second writer would overwrite it.
+	for _, ct := range p.Spec.Containers {
+		if ct.Name == SidecarName {
+			return nil, nil
+		}
+	}
 	appPort, err := c.appPort(p)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,9 @@ type Config struct {
 	// Extra is started with the zone and stopped with it (e.g. the Kubernetes mode's pod
 	// controller and injection webhook); it runs until ctx ends.
 	Extra []func(ctx context.Context) error
+	// DataplaneAuth checks proxies' tokens; nil accepts tokens the zone's key signed for
+	// exactly the proxy's mesh and name. The Kubernetes mode also accepts namespace tokens.
+	DataplaneAuth xdsserver.DataplaneAuthenticator
 }
 
 // Zone is a running zone control plane.
@@ -139,8 +142,12 @@ func Start(ctx context.Context, cfg Config) (_ *Zone, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("zone: %w", err)
 	}
+	var dpAuth xdsserver.DataplaneAuthenticator = dataplaneAuth{dpSigner}
+	if cfg.DataplaneAuth != nil {
+		dpAuth = cfg.DataplaneAuth
+	}
 	view := &ingressView{Store: z.store, zone: cfg.Name, addrs: cfg.IngressAddresses}
-	z.xds, err = xdsserver.New(xdsserver.Config{Zone: cfg.Name, Store: view, Auth: dataplaneAuth{dpSigner}, TLS: xdsTLS,
+	z.xds, err = xdsserver.New(xdsserver.Config{Zone: cfg.Name, Store: view, Auth: dpAuth, TLS: xdsTLS,
 		Registerer: reg, Clock: ca.Clock(cfg.Clock), OnApply: observeApply(z.applied), Logf: func(f string, a ...any) { z.log.Warn(fmt.Sprintf(f, a...)) }})
 	if err != nil {
 		return nil, fmt.Errorf("zone: %w", err)

@@ -30,6 +30,7 @@ func runDP(ctx context.Context, s Streams, args []string) error {
 	var inbound, outbound stringList
 	fs.Var(&inbound, "inbound", "port:appPort:service:version:protocol (repeatable; version and protocol may be empty)")
 	fs.Var(&outbound, "outbound", "port:service, a declared TCP outbound (repeatable)")
+	appAddr := fs.String("app-address", "", "address the app listens on, where inbounds forward to (default 127.0.0.1)")
 	outAddr := fs.String("outbound-address", "", "address of the outbound HTTP listener (default 127.0.0.1)")
 	outPort := fs.Int("outbound-port", 0, "port of the outbound HTTP listener (0: none)")
 	ingPort := fs.Int("port", 10001, "ingress listen port (ingress mode)")
@@ -62,7 +63,7 @@ func runDP(ctx context.Context, s Streams, args []string) error {
 		}
 		switch *mode {
 		case "sidecar":
-			r, err = sidecarResource(*mesh, *name, *address, *outAddr, *outPort, inbound, outbound)
+			r, err = sidecarResource(*mesh, *name, *address, *appAddr, *outAddr, *outPort, inbound, outbound)
 		case "ingress":
 			r, err = ingressResource(*name, *zone, *address, *ingPort, *advAddr, *advPort)
 		default:
@@ -102,7 +103,7 @@ func runDP(ctx context.Context, s Streams, args []string) error {
 	return nil
 }
 
-func sidecarResource(mesh, name, address, outAddr string, outPort int, inbound, outbound []string) (*resource.Resource, error) {
+func sidecarResource(mesh, name, address, appAddr, outAddr string, outPort int, inbound, outbound []string) (*resource.Resource, error) {
 	r, err := resource.New(resource.KindDataplane)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func sidecarResource(mesh, name, address, outAddr string, outPort int, inbound, 
 		if len(f) > 4 && f[4] != "" {
 			tags[resource.TagProtocol] = f[4]
 		}
-		spec.Networking.Inbound = append(spec.Networking.Inbound, resource.Inbound{Port: port, ServicePort: app, Tags: tags})
+		spec.Networking.Inbound = append(spec.Networking.Inbound, resource.Inbound{Port: port, ServicePort: app, ServiceAddress: appAddr, Tags: tags})
 	}
 	for i, o := range outbound {
 		p, svc, ok := strings.Cut(o, ":")

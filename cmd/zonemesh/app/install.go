@@ -79,7 +79,7 @@ func (k *kubeFlags) setup(ctx context.Context, cfg *zone.Config) error {
 		return fmt.Errorf("%w: --mode %q: want universal or kubernetes", ErrUsage, k.mode)
 	}
 	mc := kube.ModeConfig{Zone: cfg.Name, Kubeconfig: k.kubeconfig, Context: k.context, Namespace: k.namespace,
-		InstallCRDs: k.installCRDs, WebhookAddr: k.webhookAddr, Clock: cfg.Clock, Logger: cfg.Logger}
+		DataDir: cfg.DataDir, InstallCRDs: k.installCRDs, WebhookAddr: k.webhookAddr, Clock: cfg.Clock, Logger: cfg.Logger}
 	mc.Injector.Sidecar = kube.SidecarConfig{Image: k.image, Zone: cfg.Name, CPAddress: cfg.XDSAddr}
 	if k.webhookService != "" {
 		name, ns, ok := strings.Cut(k.webhookService, ".")
@@ -94,6 +94,11 @@ func (k *kubeFlags) setup(ctx context.Context, cfg *zone.Config) error {
 	if err != nil {
 		return err
 	}
-	cfg.Store, cfg.Extra = st, append(cfg.Extra, extras...)
+	da, err := mc.DataplaneAuth()
+	if err != nil {
+		st.Close()
+		return err
+	}
+	cfg.Store, cfg.Extra, cfg.DataplaneAuth = st, append(cfg.Extra, extras...), da
 	return nil
 }
