@@ -97,13 +97,13 @@ type CredentialsConfig struct {
 // injected sidecar can start: it creates them, puts back what someone deleted or changed,
 // and replaces the token at half its lifetime.
 type CredentialsController struct {
-	cfg     CredentialsConfig
-	log     *slog.Logger
-	signer  *auth.Signer
-	nsInf   cache.SharedIndexInformer
-	starts  []func(stop <-chan struct{})
-	synced  []cache.InformerSynced
-	queue   workqueue.TypedRateLimitingInterface[string]
+	cfg    CredentialsConfig
+	log    *slog.Logger
+	signer *auth.Signer
+	nsInf  cache.SharedIndexInformer
+	starts []func(stop <-chan struct{})
+	synced []cache.InformerSynced
+	queue  workqueue.TypedRateLimitingInterface[string]
 }
 
 // NewCredentialsController wires the informers; Run starts them.
