@@ -42,7 +42,11 @@ func Generate(in *Inputs, proxy *resource.Resource) (*Resources, error) {
 		if in.meshes[proxy.Mesh] == nil {
 			return nil, fmt.Errorf("dataplane %s: %w %q", proxy.Name, ErrUnknownMesh, proxy.Mesh)
 		}
-		return in.sidecar(proxy.Mesh, proxy.Name, s)
+		vipPort, err := VIPPort(proxy)
+		if err != nil {
+			return nil, fmt.Errorf("dataplane %s.%s: %w", proxy.Mesh, proxy.Name, err)
+		}
+		return in.sidecar(proxy.Mesh, proxy.Name, s, vipPort)
 	case *resource.ZoneIngressSpec:
 		return in.ingress(proxy.Name, s)
 	}

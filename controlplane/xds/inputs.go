@@ -1,6 +1,7 @@
 package xds
 
 import (
+	"net/netip"
 	"sort"
 	"sync"
 
@@ -31,7 +32,19 @@ type Inputs struct {
 
 	mu       sync.Mutex
 	outbound map[string]*outboundOnce // mesh → shared outbound part
+
+	vipCIDR netip.Prefix // invalid: DefaultVIPCIDR
+	vipOnce sync.Once
+	vips    map[VIPKey]netip.Addr
+	vipTCP  map[VIPKey]bool
+	vipErr  error
 }
+
+// Option tunes NewInputs.
+type Option func(*Inputs)
+
+// WithVIPCIDR sets the range service virtual IPs are allocated from (default DefaultVIPCIDR).
+func WithVIPCIDR(p netip.Prefix) Option { return func(in *Inputs) { in.vipCIDR = p } }
 
 type outboundOnce struct {
 	once sync.Once
@@ -60,10 +73,13 @@ type meshEndpoints struct {
 // NewInputs builds the view from every resource the zone store holds (Mesh, Dataplane,
 // ZoneIngress, MeshCA is ignored here, policies). Dataplanes of other zones are ignored: a zone
 // reaches remote instances only through their zone's ingress.
-func NewInputs(zone string, rs []*resource.Resource, certs CertSource) *Inputs {
+func NewInputs(zone string, rs []*resource.Resource, certs CertSource, opts ...Option) *Inputs {
 	in := &Inputs{Zone: zone, Certs: certs, meshes: map[string]*resource.MeshSpec{},
 		policies: map[string]map[resource.Kind][]*resource.Resource{}, endpoints: map[string]*meshEndpoints{},
 		outbound: map[string]*outboundOnce{}}
+	for _, o := range opts {
+		o(in)
+	}
 	for _, r := range rs {
 		info, _ := resource.Info(r.Kind)
 		switch {

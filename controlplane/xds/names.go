@@ -65,6 +65,15 @@ func OutboundTCPListenerName(service string, port int) string {
 	return "outbound:" + service + ":" + strconv.Itoa(port)
 }
 
+// VIPListenerName is `outbound:<vip>:<port>`, the outbound listener of one service's VIP.
+func VIPListenerName(vip string, port int) string {
+	return "outbound:" + vip + ":" + strconv.Itoa(port)
+}
+
+// ServiceRouteName is `outbound:<service>`: the route config of one service's VIP listener, the
+// service's outbound virtual host answering any Host.
+func ServiceRouteName(service string) string { return "outbound:" + service }
+
 // NodeID is the node id a proxy presents: `<mesh>.<name>` for a dataplane, `<name>` for a zone
 // ingress (which serves every mesh).
 func NodeID(mesh, name string) string {

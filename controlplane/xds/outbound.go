@@ -37,6 +37,24 @@ type outboundPart struct {
 
 	validOnce sync.Once
 	validErr  error
+
+	svcRoutesOnce sync.Once
+	svcRoutes     map[string]*routev3.RouteConfiguration // service → ServiceRouteName config
+}
+
+// serviceRoutes are the per-service route configs VIP listeners use: the same virtual host (so
+// the same routes, clusters and policies) as in the Host-routed config, for any Host, since an
+// app that dialled a VIP may send the bare IP as Host. Built on first use, shared by every
+// sidecar of the mesh; their content follows from route, so hash already covers them.
+func (p *outboundPart) serviceRoutes() map[string]*routev3.RouteConfiguration {
+	p.svcRoutesOnce.Do(func() {
+		p.svcRoutes = make(map[string]*routev3.RouteConfiguration, len(p.route.VirtualHosts))
+		for _, vh := range p.route.VirtualHosts {
+			p.svcRoutes[vh.Name] = &routev3.RouteConfiguration{Name: ServiceRouteName(vh.Name), VirtualHosts: []*routev3.VirtualHost{{
+				Name: vh.Name, Domains: []string{"*"}, Routes: vh.Routes, Metadata: vh.Metadata}}}
+		}
+	})
+	return p.svcRoutes
 }
 
 // validate checks the shared resources once per Inputs, not once per sidecar.

@@ -21,7 +21,7 @@ func IdentityService(name string, s *resource.DataplaneSpec) string {
 	return name
 }
 
-func (in *Inputs) sidecar(mesh, name string, s *resource.DataplaneSpec) (*Resources, error) {
+func (in *Inputs) sidecar(mesh, name string, s *resource.DataplaneSpec, vipPort int) (*Resources, error) {
 	out := &Resources{}
 	n := s.Networking
 	seenApp := map[string]bool{}
@@ -65,16 +65,24 @@ func (in *Inputs) sidecar(mesh, name string, s *resource.DataplaneSpec) (*Resour
 			TrafficDirection: corev3.TrafficDirection_OUTBOUND,
 		})
 	}
+	sh := in.outboundOf(mesh)
+	out.shared = sh
+	if n.OutboundPort > 0 {
+		out.Routes = []*routev3.RouteConfiguration{sh.route}
+	}
+	if vipPort > 0 {
+		ls, rcs, err := in.vipListeners(mesh, vipPort, sh)
+		if err != nil {
+			return nil, fmt.Errorf("dataplane %s.%s: %w", mesh, name, err)
+		}
+		out.Listeners = append(out.Listeners, ls...)
+		out.Routes = append(out.Routes, rcs...) // shared: covered by sh.hash, not added to own
+	}
 	for _, l := range out.Listeners {
 		out.own = append(out.own, l)
 	}
 	for _, c := range out.Clusters {
 		out.own = append(out.own, c)
-	}
-	sh := in.outboundOf(mesh)
-	out.shared = sh
-	if n.OutboundPort > 0 {
-		out.Routes = []*routev3.RouteConfiguration{sh.route}
 	}
 	out.Clusters = append(out.Clusters, sh.clusters...)
 	out.Endpoints = append(out.Endpoints, sh.endpoints...)

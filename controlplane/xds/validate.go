@@ -51,6 +51,7 @@ func Validate(r *Resources) error {
 			}
 		}
 	}
+	errs = append(errs, validateListeners(r.Listeners)...)
 	clusters := map[string]bool{}
 	for _, c := range r.Clusters {
 		clusters[c.Name] = true
