@@ -65,7 +65,7 @@ func startFleet(t *testing.T, env *servertest.Env, n, services int) *fakeproxy.F
 
 // converge waits until the server has generated everything up to the store's revision and
 // every proxy holds the listeners version the server last set for it.
-func converge(t *testing.T, env *servertest.Env, f *fakeproxy.Fleet) {
+func converge(t testing.TB, env *servertest.Env, f *fakeproxy.Fleet) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -109,10 +109,13 @@ func (r *reconciler) run(ctx context.Context) {
 		case <-r.wake:
 		case <-timer.C:
 		}
-		r.mu.Lock()
-		events, pokes := r.queue, r.pokes
-		r.queue, r.pokes = nil, map[string]bool{}
-		r.mu.Unlock()
+		events, pokes := r.take(nil, nil)
+		if r.s.cfg.Settle > 0 && (len(events) > 0 || len(pokes) > 0) && r.registrationsOnly(events) {
+			var ok bool
+			if events, pokes, ok = r.settle(ctx, events, pokes); !ok {
+				return
+			}
+		}
 
 		a := newAffected()
 		for _, ev := range events {
@@ -145,6 +148,63 @@ func (r *reconciler) run(ctx context.Context) {
 		}
 		r.mu.Unlock()
 	}
+}
+
+// DefaultSettle is Config.Settle's default: short against the propagation budgets (a
+// registration is not a policy), long against the gaps between reconnecting proxies.
+const DefaultSettle = 25 * time.Millisecond
+
+// take appends what is queued to events and pokes and empties the queue.
+func (r *reconciler) take(events []store.Event, pokes map[string]bool) ([]store.Event, map[string]bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	events = append(events, r.queue...)
+	if pokes == nil {
+		pokes = r.pokes
+	} else {
+		for id := range r.pokes {
+			pokes[id] = true
+		}
+	}
+	r.queue, r.pokes = nil, map[string]bool{}
+	return events, pokes
+}
+
+// settle gathers registrations until none came for Settle, up to 8×Settle in all, or until
+// a change that is not a registration arrives. It returns false when ctx ends.
+func (r *reconciler) settle(ctx context.Context, events []store.Event, pokes map[string]bool) ([]store.Event, map[string]bool, bool) {
+	quiet := time.NewTimer(r.s.cfg.Settle)
+	defer quiet.Stop()
+	limit := time.NewTimer(8 * r.s.cfg.Settle)
+	defer limit.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, nil, false
+		case <-quiet.C:
+			return events, pokes, true
+		case <-limit.C:
+			return events, pokes, true
+		case <-r.wake:
+			n := len(events)
+			events, pokes = r.take(events, pokes)
+			if !r.registrationsOnly(events[n:]) {
+				return events, pokes, true
+			}
+			quiet.Reset(r.s.cfg.Settle)
+		}
+	}
+}
+
+// registrationsOnly reports whether events are all this zone's proxies registering or leaving
+// (pokes are reconnects: registrations too).
+func (r *reconciler) registrationsOnly(events []store.Event) bool {
+	for _, ev := range events {
+		if ev.Resource.Kind != resource.KindDataplane || !r.local(ev.Resource) {
+			return false
+		}
+	}
+	return true
 }
 
 // WaitRevision returns once every store change up to rev has been turned into snapshots (the

@@ -43,6 +43,12 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// Workers generate proxies in parallel (default 2).
 	Workers int
+	// Settle is how long a regeneration pass caused only by proxies registering and leaving
+	// waits for more of them (default DefaultSettle; negative: never wait). After a zone
+	// control plane restart every proxy reconnects within a second or two; without settling,
+	// each small batch of registrations costs a pass over every proxy of the mesh. Policy,
+	// CA and other zones' changes never wait.
+	Settle time.Duration
 	// OnApply, when set, is called (outside the server's lock) when a proxy ACKs the listeners
 	// of a config, the last type it applies, with the policies whose version changed from its
 	// previous ACKed config ("<Kind>/<name>" → version, 0 for a policy no longer in it): the zone
@@ -87,6 +93,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Settle == 0 {
+		cfg.Settle = DefaultSettle
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2

@@ -49,6 +49,12 @@ func Start(t testing.TB, zone string, seed []*resource.Resource) *Env {
 // StartClock is Start with the clock the server issues proxy certificates by (nil: time.Now).
 func StartClock(t testing.TB, zone string, seed []*resource.Resource, clock ca.Clock) *Env {
 	t.Helper()
+	return StartConfig(t, zone, seed, func(c *server.Config) { c.Clock = clock })
+}
+
+// StartConfig is Start with the server's Config adjusted by mod before the server is built.
+func StartConfig(t testing.TB, zone string, seed []*resource.Resource, mod func(*server.Config)) *Env {
+	t.Helper()
 	st := store.NewMemory(time.Now)
 	ctx := context.Background()
 	for _, r := range seed {
@@ -78,9 +84,13 @@ func StartClock(t testing.TB, zone string, seed []*resource.Resource, clock ca.C
 	}
 	signer := auth.NewSigner(key, time.Now)
 	reg := prometheus.NewRegistry()
-	srv, err := server.New(server.Config{Zone: zone, Store: st, Auth: Authenticator{signer},
+	cfg := server.Config{Zone: zone, Store: st, Auth: Authenticator{signer},
 		TLS: &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, Registerer: reg,
-		Clock: clock, Logf: t.Logf})
+		Logf: t.Logf}
+	if mod != nil {
+		mod(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
