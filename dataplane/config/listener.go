@@ -3,7 +3,9 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
@@ -16,6 +18,7 @@ import (
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 var (
@@ -25,10 +28,45 @@ var (
 	nameInspect = string(proto.MessageName(&tlsinspv3.TlsInspector{}))
 )
 
+// DNSMetadataKey is the listener filter_metadata key whose "names" list the sidecar's DNS
+// server answers with the listener's address (docs/XDS.md, "Service VIPs and DNS").
+const DNSMetadataKey = "zonemesh.dns"
+
+// dnsNames reads a listener's DNS names: lower-case, without a trailing dot.
+func dnsNames(l *listenerv3.Listener, path string) ([]string, error) {
+	st := l.GetMetadata().GetFilterMetadata()[DNSMetadataKey]
+	if st == nil {
+		return nil, nil
+	}
+	p := path + ".metadata.filter_metadata[" + DNSMetadataKey + "]"
+	for k := range st.GetFields() {
+		if k != "names" {
+			return nil, fmt.Errorf("%s.%s: not supported", p, k)
+		}
+	}
+	lv := st.GetFields()["names"].GetListValue()
+	if lv == nil {
+		return nil, fmt.Errorf("%s.names: want a list of strings", p)
+	}
+	var out []string
+	for i, v := range lv.GetValues() {
+		sv, ok := v.GetKind().(*structpb.Value_StringValue)
+		var name string
+		if ok {
+			name = strings.ToLower(strings.TrimSuffix(sv.StringValue, "."))
+		}
+		if name == "" {
+			return nil, fmt.Errorf("%s.names[%d]: want a non-empty string", p, i)
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
 // TranslateListeners translates LDS resources.
 func TranslateListeners(res []*anypb.Any) ([]*Listener, error) {
 	out := make([]*Listener, 0, len(res))
-	addrs := map[string]string{}
+	addrs, names := map[string]string{}, map[string]string{}
 	for i, a := range res {
 		l, err := unpack(a, fmt.Sprintf("listener[%d]", i), &listenerv3.Listener{})
 		if err != nil {
@@ -42,6 +80,12 @@ func TranslateListeners(res []*anypb.Any) ([]*Listener, error) {
 			return nil, fmt.Errorf("listener %q: address %s already used by listener %q", got.Name, got.Address, prev)
 		}
 		addrs[got.Address] = got.Name
+		for _, n := range got.DNSNames {
+			if prev, dup := names[n]; dup {
+				return nil, fmt.Errorf("listener %q: DNS name %q already given to listener %q", got.Name, n, prev)
+			}
+			names[n] = got.Name
+		}
 		out = append(out, got)
 	}
 	return out, nil
@@ -60,6 +104,17 @@ func listener(l *listenerv3.Listener) (*Listener, error) {
 		return nil, err
 	}
 	out := &Listener{Name: l.GetName(), Address: net.JoinHostPort(sa.GetAddress(), strconv.Itoa(int(sa.GetPortValue())))}
+	names, err := dnsNames(l, path)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) > 0 {
+		vip, err := netip.ParseAddr(sa.GetAddress())
+		if err != nil || !vip.Is4() {
+			return nil, fmt.Errorf("%s.address.socket_address.address: %q carries DNS names but is not an IPv4 address", path, sa.GetAddress())
+		}
+		out.VIP, out.DNSNames = vip, names
+	}
 	inspector := false
 	for i, lf := range l.GetListenerFilters() {
 		if typeName(lf.GetTypedConfig()) != nameInspect {

@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"net/netip"
 	"time"
 )
 
@@ -56,6 +57,23 @@ type Listener struct {
 
 	// KindIngress: server name → cluster
 	SNI map[string]string
+
+	// VIP and DNSNames: a service VIP's outbound listener; the sidecar's DNS server answers
+	// these names (lower case, no trailing dot) with VIP.
+	VIP      netip.Addr
+	DNSNames []string
+}
+
+// DNSTable maps every DNS name the config's listeners carry to their VIP: what the sidecar's DNS
+// server answers while this config is installed.
+func (c *Config) DNSTable() map[string]netip.Addr {
+	out := map[string]netip.Addr{}
+	for _, l := range c.Listeners {
+		for _, n := range l.DNSNames {
+			out[n] = l.VIP
+		}
+	}
+	return out
 }
 
 // SANMatch checks a URI SAN by exact value or prefix.
