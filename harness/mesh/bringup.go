@@ -143,19 +143,24 @@ func (e *Env) startZone(ctx context.Context, z *topology.Zone, token string) (*Z
 	if err != nil {
 		return st, fmt.Errorf("zone %s: dataplane token key: %w", z.Name, err)
 	}
-	for _, ing := range z.Ingress {
+	// Ingresses and instances need only the zone control plane: they start together.
+	eg, ectx := errgroup.WithContext(ctx)
+	ings := make([]backend.Handle, len(z.Ingress))
+	for i, ing := range z.Ingress {
 		tok, err := signer.IssueDataplaneToken("", process.IngressName(ing), auth.ProxyIngress, tokenTTL)
 		if err != nil {
 			return st, err
 		}
-		h, err := e.be.StartIngress(ctx, ing, backend.IngressSpec{Zone: info, Mesh: e.Plan.Mesh, Token: tok, Port: process.IngressPort,
-			Advertise: netip.AddrPortFrom(ing.IP, process.IngressPort)})
-		if err != nil {
-			return st, fmt.Errorf("start %s: %w", ing.Name, err)
-		}
-		st.Ingresses = append(st.Ingresses, h)
+		eg.Go(func() error {
+			h, err := e.be.StartIngress(ectx, ing, backend.IngressSpec{Zone: info, Mesh: e.Plan.Mesh, Token: tok, Port: process.IngressPort,
+				Advertise: netip.AddrPortFrom(ing.IP, process.IngressPort)})
+			if err != nil {
+				return fmt.Errorf("start %s: %w", ing.Name, err)
+			}
+			ings[i] = h
+			return nil
+		})
 	}
-	eg, ectx := errgroup.WithContext(ctx)
 	infos := make([]*backend.InstanceInfo, len(z.Instances))
 	for i, in := range z.Instances {
 		tok, err := signer.IssueDataplaneToken(e.Plan.Mesh, process.DataplaneName(in), auth.ProxySidecar, tokenTTL)
@@ -172,6 +177,11 @@ func (e *Env) startZone(ctx context.Context, z *topology.Zone, token string) (*Z
 		})
 	}
 	err = eg.Wait()
+	for _, h := range ings {
+		if h != nil {
+			st.Ingresses = append(st.Ingresses, h)
+		}
+	}
 	for i, info := range infos {
 		if info != nil {
 			st.Instances[z.Instances[i].Name] = &Instance{Spec: z.Instances[i], Info: info}

@@ -9,7 +9,7 @@ import (
 // Docker networks of a run: zone z gets 10.B.z.0/24 and the WAN is 10.B.0.0/24, so a component
 // keeps its zone and host number. Host .254 is each network's gateway (the host side, where
 // fault links listen for containers); .240–.253 are left to Docker for endpoints without a fixed
-// address (a control plane's WAN side, an ingress's zone side, fake proxies).
+// address (an ingress's zone side, fake proxies).
 type Addressing struct {
 	Block byte
 }

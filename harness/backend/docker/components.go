@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -74,7 +75,9 @@ func (b *Backend) StartGlobal(ctx context.Context, c topology.Component) (*backe
 		CAFile: filepath.Join(dir, "ca", "ca.pem"), ZoneTokenKeyFile: filepath.Join(dir, "zone-token-signing.pem"), DataDir: dir}, nil
 }
 
-// StartZone starts a zone control plane on its zone's network and the WAN.
+// StartZone starts a zone control plane on its zone's network only: it reaches global (and
+// learns the other zones' ingresses) through fault links on the host, which it reaches through
+// its network's gateway, so a WAN endpoint would only cost an attachment.
 func (b *Backend) StartZone(ctx context.Context, c topology.Component, zs backend.ZoneSpec) (*backend.ZoneInfo, error) {
 	znet, err := b.zoneNet(c.Zone)
 	if err != nil {
@@ -101,7 +104,7 @@ func (b *Backend) StartZone(ctx context.Context, c topology.Component, zs backen
 	for z, a := range zs.IngressAddresses {
 		args = append(args, "--ingress-address", z+"="+a)
 	}
-	h, err := b.run(ctx, spec{component: c.Name, args: args, nets: []string{znet, b.nets[0]}, ip: ip, ready: probe{http: "http://" + api + "/healthz"}})
+	h, err := b.run(ctx, spec{component: c.Name, args: args, nets: []string{znet}, ip: ip, ready: probe{http: "http://" + api + "/healthz"}})
 	if err != nil {
 		return nil, err
 	}
@@ -152,21 +155,28 @@ func (b *Backend) StartInstance(ctx context.Context, in *topology.InstanceSpec, 
 		return nil, err
 	}
 	admin, app := hostPort(ip, AdminPort), hostPort(ip, AppPort)
-	// The sidecar's readiness is checked after the app's: both start at once.
 	dpArgs := []string{"dp", "--mode", "sidecar", "--cp", is.Zone.XDSAddr, "--ca-file", is.Zone.CAFile, "--token-file", tokFile,
 		"--resource", resFile, "--zone", in.Zone, "--admin", admin}
-	dp, err := b.run(ctx, spec{component: in.Name + "/dp", args: dpArgs, nets: []string{znet}, ip: ip})
+	dp, err := b.create(ctx, spec{component: in.Name + "/dp", args: dpArgs, nets: []string{znet}, ip: ip,
+		ready: probe{http: "http://" + admin + "/ready"}})
 	if err != nil {
 		return nil, err
 	}
-	dp.ready = probe{http: "http://" + admin + "/ready"}
+	// The app can be created while the sidecar starts (joining a namespace needs the owner
+	// only to exist); it can start only once the owner runs. Neither waits for the other to be
+	// ready: the sidecar retries the app and the app needs nothing from the sidecar.
+	started := make(chan error, 1)
+	go func() { started <- dp.start(ctx) }()
 	appArgs := []string{"echo", "--listen", app, "--service", in.Service, "--version", in.Version, "--zone", in.Zone,
 		"--instance", process.DataplaneName(in)}
-	ap, err := b.run(ctx, spec{component: in.Name + "/app", args: appArgs, joinNS: dp, ready: probe{http: "http://" + app + "/ready"}})
-	if err != nil {
+	ap, err := b.create(ctx, spec{component: in.Name + "/app", args: appArgs, joinNS: dp, ready: probe{http: "http://" + app + "/ready"}})
+	if err := errors.Join(<-started, err); err != nil {
 		return nil, err
 	}
-	if err := dp.waitReady(ctx); err != nil {
+	if err := ap.start(ctx); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(ap.waitReady(ctx), dp.waitReady(ctx)); err != nil {
 		return nil, err
 	}
 	return &backend.InstanceInfo{Handle: pod{dp: dp, app: ap}, App: ap, OutboundURL: "http://" + hostPort(ip, OutboundPort),

@@ -68,6 +68,7 @@ type ctr struct {
 	id    string
 	log   string
 	ready probe
+	tc    tc.Container // for the first start; later actions use the engine API directly
 
 	mu      sync.Mutex
 	removed bool
@@ -75,6 +76,21 @@ type ctr struct {
 
 // run creates and starts a container and waits until its probe passes.
 func (b *Backend) run(ctx context.Context, s spec) (*ctr, error) {
+	c, err := b.create(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.start(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.waitReady(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// create creates a container without starting it; the backend removes it on Close.
+func (b *Backend) create(ctx context.Context, s spec) (*ctr, error) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -107,22 +123,27 @@ func (b *Backend) run(ctx context.Context, s spec) (*ctr, error) {
 			}
 		}
 	}
-	gc, err := tc.GenericContainer(ctx, tc.GenericContainerRequest{ContainerRequest: req, Started: true, Logger: b.tclog})
+	gc, err := tc.GenericContainer(ctx, tc.GenericContainerRequest{ContainerRequest: req, Logger: b.tclog})
 	var c *ctr
 	if gc != nil {
-		c = &ctr{b: b, name: s.component, id: gc.GetContainerID(), ready: s.ready,
+		c = &ctr{b: b, name: s.component, id: gc.GetContainerID(), ready: s.ready, tc: gc,
 			log: filepath.Join(b.logs, strings.ReplaceAll(s.component, "/", ".")+".log")}
 		b.mu.Lock()
 		b.ctrs = append(b.ctrs, c)
 		b.mu.Unlock()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("docker: start %s: %w", s.component, err)
-	}
-	if err := c.waitReady(ctx); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("docker: create %s: %w", s.component, err)
 	}
 	return c, nil
+}
+
+// start starts a created container (without waiting for its probe).
+func (c *ctr) start(ctx context.Context) error {
+	if err := c.tc.Start(ctx); err != nil {
+		return fmt.Errorf("docker: start %s: %w", c.name, err)
+	}
+	return nil
 }
 
 // waitReady polls the probe; every half second it also asks the engine whether the container

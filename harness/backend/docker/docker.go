@@ -19,6 +19,7 @@ import (
 	"github.com/moby/moby/client"
 	tc "github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/zonemesh/zonemesh/harness/topology"
 )
@@ -198,20 +199,21 @@ func (b *Backend) objectName(n string) string {
 	return "zm-" + b.opts.RunID + "-" + strings.ReplaceAll(n, "/", ".")
 }
 
+// createNetworks creates the WAN and the zones' networks, all at once (each is an engine
+// round trip of its own).
 func (b *Backend) createNetworks(ctx context.Context) error {
-	if err := b.createNetwork(ctx, 0, "wan"); err != nil {
-		return err
-	}
 	for _, z := range b.opts.Zones {
 		if z.Index < 1 || z.Index > MaxZones {
 			return fmt.Errorf("docker: zone %s: index %d; the docker addressing holds zones 1..%d", z.Name, z.Index, MaxZones)
 		}
 		b.zoneIdx[z.Name] = z.Index
-		if err := b.createNetwork(ctx, z.Index, z.Name); err != nil {
-			return err
-		}
 	}
-	return nil
+	var eg errgroup.Group
+	eg.Go(func() error { return b.createNetwork(ctx, 0, "wan") })
+	for _, z := range b.opts.Zones {
+		eg.Go(func() error { return b.createNetwork(ctx, z.Index, z.Name) })
+	}
+	return eg.Wait()
 }
 
 func (b *Backend) createNetwork(ctx context.Context, idx int, name string) error {
