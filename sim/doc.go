@@ -15,6 +15,9 @@
 //   - A zone stores what it receives (one FIFO store), then its worker pool runs a push cycle
 //     covering every stored version: each proxy costs a regenerate plus a push, and applies and
 //     ACKs after its own apply time. Versions that arrive during a cycle go in the next one.
+//     With Costs.CycleFactor, one slowdown is drawn per cycle (and per reconnect storm) and
+//     multiplies every regenerate, push and apply time in it: a loaded zone CP slows whole
+//     passes, which independent per-proxy draws would average away.
 //   - A crashed zone CP loses its streams and its cycle in progress; on restart it resyncs and
 //     its proxies, redialling on their own backoff since the crash, form a reconnect storm that
 //     the pool serves first come, first served with full configs.

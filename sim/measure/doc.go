@@ -12,7 +12,10 @@
 //   - proxyRegen: per proxy, the zone's generation pass time × workers ÷ proxies generated,
 //     read from the zone's zonemesh_xds_generation_seconds histogram around each write; the
 //     real server builds and sets a proxy's snapshot in one job, so proxyRegen carries the
-//     push as well and proxyPush is zero.
+//     push as well and proxyPush is zero. One sample per pass (PerCycle): the line over the
+//     resources is the per-proxy cost, each pass's ratio to it is a draw of the cycle factor.
+//   - cycleFactor: fitted to those ratios; each apply sample is divided by its pass's ratio
+//     before fitting, since the simulator multiplies the cycle's apply times by the factor.
 //   - proxyApply: how long the last proxy to apply took past the end of the pass (one sample
 //     per write and zone); proxies in the middle of a pass are not generated at an even pace,
 //     so their delays cannot be split into place in the pass and apply.

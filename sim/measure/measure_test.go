@@ -23,28 +23,29 @@ func scenario(t *testing.T, name string) *scenarios.Scenario {
 	return sc
 }
 
-// TestSmallRealRunPredicted measures one zone of 30 fake proxies (60 spaced writes and a
-// burst of 5), calibrates from it and simulates the same run: the prediction must land within
-// DESIGN §9's bounds (p50 ±10%, p99 ±20%). On the shared 2-core machine it misses p99 (see
-// docs/bench/calibration.md): the simulator draws each proxy's cost independently, so a pass
-// slowed as a whole by the machine's load averages out in the prediction.
+// TestSmallRealRunPredicted measures one zone of 100 fake proxies (40 spaced writes and a burst
+// of 5), calibrates from it and simulates the same run (Replicas simulations pooled). DESIGN §9
+// asks for p50 within ±10 %, p99 within ±20 % and KS D ≤ 0.1 at 100–300 proxies; the test holds
+// the bounds the pipeline reaches reliably on the shared 2-core machine (holdP50, holdP99,
+// holdKS; docs/bench/calibration.md) and logs whether this run met DESIGN's.
 func TestSmallRealRunPredicted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real mesh")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	const proxies, writes, burst = 100, 40, 5
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
 	run, err := Measure(ctx, scenario(t, "calibrate-1zone.yaml"), Options{
-		Out: t.TempDir(), Binary: cptest.Binary(t), Proxies: 30, Writes: 60, Burst: 5, Progress: &progress})
+		Out: t.TempDir(), Binary: cptest.Binary(t), Proxies: proxies, Writes: writes, Burst: burst, Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Writes) != 65 || len(run.Passes) != 60 || len(run.IntakeSeconds) != 60 {
+	if len(run.Writes) != writes+burst || len(run.Passes) != writes || len(run.IntakeSeconds) != writes {
 		t.Fatalf("recorded %d writes, %d passes, %d intake times", len(run.Writes), len(run.Passes), len(run.IntakeSeconds))
 	}
-	if n := len(run.EndToEnd()); n != 65*30 {
-		t.Errorf("%d end-to-end samples, want one per write and proxy (1950)", n)
+	if n := len(run.EndToEnd()); n != (writes+burst)*proxies {
+		t.Errorf("%d end-to-end samples, want one per write and proxy (%d)", n, (writes+burst)*proxies)
 	}
 	s, err := Samples([]*Run{run})
 	if err != nil {
@@ -59,6 +60,9 @@ func TestSmallRealRunPredicted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if f.CycleFactor == nil {
+		t.Fatal("no cycle factor fitted from the passes")
+	}
 	var tbl bytes.Buffer
 	f.Table(&tbl)
 	t.Logf("fitted:\n%s", tbl.String())
@@ -69,16 +73,23 @@ func TestSmallRealRunPredicted(t *testing.T) {
 	var rep bytes.Buffer
 	v.Report(&rep)
 	t.Logf("%s", rep.String())
-	// DESIGN §9 asks for p50 within ±10 % and p99 within ±20 %; neither holds reliably yet on a
-	// loaded 2-core machine (measured: p50 −20…+14 %, p99 −63…+18 %): load slows whole generation
-	// passes at once and the simulator draws each proxy's cost independently — it lacks a cost
-	// shared by a push cycle (docs/bench/calibration.md; issue 7 stays open until it has one).
-	// This test holds what the pipeline reaches today, p50 within ±25 %, so a broken mapping or
-	// fit still fails, and reports the DESIGN bounds without claiming them.
-	if !v.Within(0.25, 100) {
-		t.Errorf("prediction of the measured run: p50 outside ±25%%:\n%s", rep.String())
+	if !v.Within(holdP50, holdP99) || v.KS > holdKS {
+		t.Errorf("prediction of the measured run outside p50 ±%.0f%%, p99 ±%.0f%%, KS D ≤ %.2f:\n%s", holdP50*100, holdP99*100, holdKS, rep.String())
 	}
-	if !v.Within(0.10, 0.20) {
-		t.Logf("DESIGN §9 calibration goal (p50 ±10%%, p99 ±20%%) not met by this run")
+	if v.Within(0.10, 0.20) && v.KS <= 0.1 {
+		t.Logf("DESIGN §9 calibration bounds (p50 ±10%%, p99 ±20%%, KS D ≤ 0.1) met by this run")
+	} else {
+		t.Logf("DESIGN §9 calibration bounds (p50 ±10%%, p99 ±20%%, KS D ≤ 0.1) NOT met by this run: %s", designGap)
 	}
 }
+
+// The bounds TestSmallRealRunPredicted holds. p50 and KS D are DESIGN's and held in 3 of 3
+// runs with margin (p50 −1…−3 %, D 0.04–0.05); p99 was −7.5 %, +18.4 %, +20.8 %, so DESIGN's
+// ±20 % is not reliable and the test holds ±30 %, still failing a model without the cycle
+// factor (−31…−63 % before it). Figures and load: docs/bench/calibration.md.
+const (
+	holdP50   = 0.10
+	holdP99   = 0.30
+	holdKS    = 0.10
+	designGap = "p99 ±20% holds in 2 of 3 runs at 100 proxies on the loaded 2-core machine: the measured p99 is set by the slowest few of ~42 push cycles, and the load moves it between runs by about the bound (docs/bench/calibration.md)"
+)
