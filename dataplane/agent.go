@@ -15,6 +15,8 @@ import (
 	"github.com/zonemesh/zonemesh/controlplane/resource"
 	"github.com/zonemesh/zonemesh/dataplane/admin"
 	"github.com/zonemesh/zonemesh/dataplane/ads"
+	"github.com/zonemesh/zonemesh/dataplane/config"
+	"github.com/zonemesh/zonemesh/dataplane/dns"
 	"github.com/zonemesh/zonemesh/dataplane/proxy"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
@@ -35,12 +37,16 @@ type Options struct {
 	Proxy     proxy.Options
 	// MinBackoff/MaxBackoff bound ADS reconnection (defaults in package ads).
 	MinBackoff, MaxBackoff time.Duration
+	// DNSAddr, when set, serves the sidecar's DNS there (`<service>.mesh` → VIP); DNSUpstream
+	// receives other names ("": refused). See package dns.
+	DNSAddr, DNSUpstream string
 }
 
 // Agent is a running proxy.
 type Agent struct {
 	Proxy *proxy.Proxy
 	ADS   *ads.Client
+	DNS   *dns.Server // nil without Options.DNSAddr
 
 	conn    *grpc.ClientConn
 	admin   *http.Server
@@ -103,12 +109,31 @@ func Start(o Options) (*Agent, error) {
 	if o.Resource.Kind == resource.KindZoneIngress {
 		secrets = []string{} // the ingress never terminates TLS, so it needs no secrets
 	}
-	a.ADS = ads.New(ads.Options{Conn: conn, Token: o.Token, Node: node, Apply: a.Proxy.Apply, SecretNames: secrets,
+	apply := a.Proxy.Apply
+	if o.DNSAddr != "" {
+		if a.DNS, err = dns.Start(dns.Options{Addr: o.DNSAddr, Upstream: o.DNSUpstream, Logf: o.Logf}); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("dataplane: %w", err)
+		}
+		// The table follows each applied config, after its VIP listeners are bound, so a name
+		// never resolves to a VIP nobody listens on.
+		apply = func(cfg *config.Config) error {
+			if err := a.Proxy.Apply(cfg); err != nil {
+				return err
+			}
+			a.DNS.Set(cfg.DNSTable())
+			return nil
+		}
+	}
+	a.ADS = ads.New(ads.Options{Conn: conn, Token: o.Token, Node: node, Apply: apply, SecretNames: secrets,
 		Logf: o.Logf, MinBackoff: o.MinBackoff, MaxBackoff: o.MaxBackoff})
 	if o.AdminAddr != "" {
 		ln, err := net.Listen("tcp", o.AdminAddr)
 		if err != nil {
 			conn.Close()
+			if a.DNS != nil {
+				a.DNS.Close()
+			}
 			return nil, fmt.Errorf("dataplane: admin: %w", err)
 		}
 		a.adminLn = ln
@@ -147,6 +172,9 @@ func (a *Agent) Close() error {
 		a.wg.Wait()
 		a.conn.Close()
 		a.Proxy.Close()
+		if a.DNS != nil {
+			a.DNS.Close()
+		}
 	})
 	return nil
 }
