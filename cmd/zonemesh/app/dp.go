@@ -9,6 +9,7 @@ import (
 
 	"github.com/zonemesh/zonemesh/controlplane/auth"
 	"github.com/zonemesh/zonemesh/controlplane/resource"
+	"github.com/zonemesh/zonemesh/controlplane/xds"
 	"github.com/zonemesh/zonemesh/dataplane"
 )
 
@@ -39,6 +40,9 @@ func runDP(ctx context.Context, s Streams, args []string) error {
 	adminAddr := fs.String("admin", "127.0.0.1:9901", "admin API listen address")
 	ready := fs.String("ready-file", "", "write the bound admin address here (JSON) once serving")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	dnsAddr := fs.String("dns-addr", "", "serve the sidecar DNS (<service>.mesh → VIP) on this host:port, UDP and TCP (e.g. 127.0.0.1:15053; port 53 needs root)")
+	dnsUpstream := fs.String("dns-upstream", "", "host:port that names outside .mesh are forwarded to (default: refused)")
+	vipPort := fs.Int("vip-port", 0, "ask the zone for one outbound listener per service VIP on this port (sets the Dataplane label "+xds.VIPPortLabel+"; 0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -76,6 +80,15 @@ func runDP(ctx context.Context, s Streams, args []string) error {
 			return fmt.Errorf("%w: %v", ErrUsage, err)
 		}
 	}
+	if *vipPort != 0 {
+		if *vipPort < 0 || *vipPort > 65535 || r.Kind != resource.KindDataplane {
+			return fmt.Errorf("%w: --vip-port %d: want a port 1-65535, sidecar mode only", ErrUsage, *vipPort)
+		}
+		if r.Labels == nil {
+			r.Labels = map[string]string{}
+		}
+		r.Labels[xds.VIPPortLabel] = strconv.Itoa(*vipPort)
+	}
 	caPEM, err := os.ReadFile(*caFile)
 	if err != nil {
 		return err
@@ -89,12 +102,16 @@ func runDP(ctx context.Context, s Streams, args []string) error {
 		return err
 	}
 	a, err := dataplane.Start(dataplane.Options{CPAddr: *cp, CAPEM: caPEM, Token: tok, Zone: *zone, Resource: r,
-		AdminAddr: *adminAddr, Logf: func(f string, args ...any) { log.Info(fmt.Sprintf(f, args...)) }})
+		AdminAddr: *adminAddr, DNSAddr: *dnsAddr, DNSUpstream: *dnsUpstream, Logf: func(f string, args ...any) { log.Info(fmt.Sprintf(f, args...)) }})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if err := writeReadyFile(*ready, map[string]string{"admin": a.AdminAddr(), "node": dataplane.NodeID(r)}); err != nil {
+	readyInfo := map[string]string{"admin": a.AdminAddr(), "node": dataplane.NodeID(r)}
+	if a.DNS != nil {
+		readyInfo["dns"] = a.DNS.Addr()
+	}
+	if err := writeReadyFile(*ready, readyInfo); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Out, "dp %s (%s): control plane %s, admin http://%s\n", dataplane.NodeID(r), r.Kind, *cp, a.AdminAddr())
