@@ -79,6 +79,9 @@ func ZoneSigner(dataDir string, clock func() time.Time) (*auth.Signer, error) {
 	if clock == nil {
 		clock = time.Now
 	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil { // the zone may not have started yet
+		return nil, err
+	}
 	return auth.LoadSigner(filepath.Join(dataDir, zone.DataplaneTokenKeyFile), clock)
 }
 
