@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -65,6 +66,8 @@ type Config struct {
 	// DataplaneAuth checks proxies' tokens; nil accepts tokens the zone's key signed for
 	// exactly the proxy's mesh and name. The Kubernetes mode also accepts namespace tokens.
 	DataplaneAuth xdsserver.DataplaneAuthenticator
+	// VIPCIDR is the IPv4 range service VIPs are allocated from (invalid: xds.DefaultVIPCIDR).
+	VIPCIDR netip.Prefix
 }
 
 // Zone is a running zone control plane.
@@ -148,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (_ *Zone, err error) {
 	}
 	view := &ingressView{Store: z.store, zone: cfg.Name, addrs: cfg.IngressAddresses}
 	z.xds, err = xdsserver.New(xdsserver.Config{Zone: cfg.Name, Store: view, Auth: dpAuth, TLS: xdsTLS,
-		Registerer: reg, Clock: ca.Clock(cfg.Clock), OnApply: observeApply(z.applied), Logf: func(f string, a ...any) { z.log.Warn(fmt.Sprintf(f, a...)) }})
+		Registerer: reg, Clock: ca.Clock(cfg.Clock), OnApply: observeApply(z.applied), VIPCIDR: cfg.VIPCIDR, Logf: func(f string, a ...any) { z.log.Warn(fmt.Sprintf(f, a...)) }})
 	if err != nil {
 		return nil, fmt.Errorf("zone: %w", err)
 	}

@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/zonemesh/zonemesh/controlplane/auth"
 	"github.com/zonemesh/zonemesh/controlplane/kds"
+	"github.com/zonemesh/zonemesh/controlplane/xds"
 	"github.com/zonemesh/zonemesh/controlplane/zone"
 )
 
@@ -32,6 +34,14 @@ func runZone(ctx context.Context, s Streams, args []string) error {
 	fs.DurationVar(&cfg.Keepalive.Timeout, "keepalive-timeout", kds.DefaultKeepalive.Timeout, "KDS keepalive timeout")
 	ready := fs.String("ready-file", "", "write the bound addresses here (JSON) once serving")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.Func("vip-cidr", "IPv4 range service VIPs are allocated from (default "+xds.DefaultVIPCIDR.String()+"; loopback needs no NET_ADMIN)", func(v string) error {
+		p, err := netip.ParsePrefix(v)
+		if err != nil || !p.Addr().Is4() {
+			return fmt.Errorf("want an IPv4 CIDR such as %s", xds.DefaultVIPCIDR)
+		}
+		cfg.VIPCIDR = p
+		return nil
+	})
 	kf := addKubeFlags(fs) // --mode kubernetes and its flags (install.go)
 	if err := parseFlags(fs, args); err != nil {
 		return err
