@@ -41,7 +41,7 @@ func (r *reconciler) regenerate(ctx context.Context, a *affected) {
 	for _, x := range r.state {
 		all = append(all, x)
 	}
-	in := xds.NewInputs(r.s.cfg.Zone, all, r.s.certs)
+	in := xds.NewInputs(r.s.cfg.Zone, all, r.s.certs, xds.WithVIPCIDR(r.s.cfg.VIPCIDR))
 	rev := r.rev
 
 	var wg sync.WaitGroup

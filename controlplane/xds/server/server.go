@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -54,6 +55,8 @@ type Config struct {
 	// previous ACKed config ("<Kind>/<name>" → version, 0 for a policy no longer in it): the zone
 	// keeps a log of them so the harness can time when each write reached each proxy.
 	OnApply func(proxy, version string, changed map[string]uint64, at time.Time)
+	// VIPCIDR is where service VIPs come from (invalid: xds.DefaultVIPCIDR).
+	VIPCIDR netip.Prefix
 }
 
 // Server serves xDS to a zone's proxies.
