@@ -45,6 +45,8 @@ type Options struct {
 	// ReadyTimeout bounds each component's start.
 	ReadyTimeout time.Duration
 	LogLevel     string
+	// DNS starts every sidecar with its DNS server and VIP listeners (see dns.go).
+	DNS bool
 }
 
 // Backend starts components as processes.
@@ -52,6 +54,7 @@ type Backend struct {
 	opts  Options
 	group *proc.Group
 	logs  string
+	vips  vipPorts
 }
 
 // New returns a process backend writing under opts.Dir.
@@ -205,6 +208,7 @@ func (b *Backend) StartInstance(ctx context.Context, in *topology.InstanceSpec, 
 	}
 	dpArgs := []string{"dp", "--mode", "sidecar", "--cp", spec.Zone.XDSAddr, "--ca-file", spec.Zone.CAFile, "--token-file", tokFile,
 		"--resource", resFile, "--zone", in.Zone, "--admin", admin}
+	dpArgs = append(dpArgs, b.dnsArgs(in)...)
 	dp, err := b.start(ctx, in.Name+"/dp", dpArgs, proc.Probe{HTTP: "http://" + admin + "/ready"})
 	if err != nil {
 		return nil, err
