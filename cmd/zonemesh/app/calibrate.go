@@ -188,24 +188,24 @@ func runMeasured(ctx context.Context, s Streams, m measureOpts, out string) erro
 	}
 	fmt.Fprintf(s.Out, "wrote %s\n\n", out)
 	for i, r := range runs.Fit {
-		fmt.Fprintf(s.Out, "fitted run, %d zone(s) × %d proxies, %s: ", r.Zones, r.Proxies, verdict(o.Fitted[i], 0.10, 0.20))
+		fmt.Fprintf(s.Out, "fitted run, %d zone(s) × %d proxies, %s: ", r.Zones, r.Proxies, verdict(o.Fitted[i], 0.10, 0.20, 0.1))
 		o.Fitted[i].Report(s.Out)
 	}
 	if o.Holdout != nil {
 		r := runs.Holdout
-		fmt.Fprintf(s.Out, "held-out run, %d zone(s) × %d proxies, predicted without refitting, %s: ", r.Zones, r.Proxies, verdict(*o.Holdout, 1, 0.25))
+		fmt.Fprintf(s.Out, "held-out run, %d zone(s) × %d proxies, predicted without refitting, %s: ", r.Zones, r.Proxies, verdict(*o.Holdout, 1, 0.25, 1))
 		o.Holdout.Report(s.Out)
 	}
 	return nil
 }
 
 // verdict names whether v meets the DESIGN §9 bounds it is held to.
-func verdict(v calibrate.Validation, p50, p99 float64) string {
+func verdict(v calibrate.Validation, p50, p99, ks float64) string {
 	bound := fmt.Sprintf("bound p99 ±%.0f%%", p99*100)
 	if p50 < 1 {
-		bound = fmt.Sprintf("bounds p50 ±%.0f%%, p99 ±%.0f%%", p50*100, p99*100)
+		bound = fmt.Sprintf("bounds p50 ±%.0f%%, p99 ±%.0f%%, KS D ≤ %.2g", p50*100, p99*100, ks)
 	}
-	if v.Within(p50, p99) {
+	if v.Within(p50, p99) && v.KS <= ks {
 		return "within " + bound
 	}
 	return "OUTSIDE " + bound
