@@ -155,10 +155,15 @@ func (b *Backend) StartInstance(ctx context.Context, in *topology.InstanceSpec, 
 		return nil, err
 	}
 	admin, app := hostPort(ip, AdminPort), hostPort(ip, AppPort)
+	dns, err := b.dnsFor(dir)
+	if err != nil {
+		return nil, err
+	}
 	dpArgs := []string{"dp", "--mode", "sidecar", "--cp", is.Zone.XDSAddr, "--ca-file", is.Zone.CAFile, "--token-file", tokFile,
 		"--resource", resFile, "--zone", in.Zone, "--admin", admin}
+	dpArgs = append(dpArgs, dns.dpArgs...)
 	dp, err := b.create(ctx, spec{component: in.Name + "/dp", args: dpArgs, nets: []string{znet}, ip: ip,
-		ready: probe{http: "http://" + admin + "/ready"}})
+		ready: probe{http: "http://" + admin + "/ready"}, host: dns.sidecar})
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +174,7 @@ func (b *Backend) StartInstance(ctx context.Context, in *topology.InstanceSpec, 
 	go func() { started <- dp.start(ctx) }()
 	appArgs := []string{"echo", "--listen", app, "--service", in.Service, "--version", in.Version, "--zone", in.Zone,
 		"--instance", process.DataplaneName(in)}
-	ap, err := b.create(ctx, spec{component: in.Name + "/app", args: appArgs, joinNS: dp, ready: probe{http: "http://" + app + "/ready"}})
+	ap, err := b.create(ctx, spec{component: in.Name + "/app", args: appArgs, joinNS: dp, ready: probe{http: "http://" + app + "/ready"}, host: dns.app})
 	if err := errors.Join(<-started, err); err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ type spec struct {
 	ip        netip.Addr
 	joinNS    *ctr // share this container's network namespace instead of joining networks
 	ready     probe
+	host      func(*container.HostConfig) // optional last change to the host config (dns.go)
 }
 
 // probe is a readiness check run from the host.
@@ -109,6 +110,9 @@ func (b *Backend) create(ctx context.Context, s spec) (*ctr, error) {
 			h.Binds = []string{dir + ":" + dir}
 			if s.joinNS != nil {
 				h.NetworkMode = container.NetworkMode("container:" + s.joinNS.id)
+			}
+			if s.host != nil {
+				s.host(h)
 			}
 		},
 	}

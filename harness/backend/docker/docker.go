@@ -52,6 +52,8 @@ type Options struct {
 	LogLevel                          string
 	// BuildLog receives the image build's output (default: discarded).
 	BuildLog io.Writer
+	// DNS gives every pod the sidecar DNS and VIP listeners (dns.go).
+	DNS bool
 }
 
 // Backend starts components as containers.
