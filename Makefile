@@ -40,8 +40,8 @@ fmt:
 # End-to-end packages start whole topologies of processes or containers and time them: they
 # run one package at a time, after the rest, so they do not compete with each other for the
 # two cores.
-E2E_PKGS := ./harness/run/... ./harness/target/... ./conformance/... ./harness/backend/docker/... ./sim/measure/...
-E2E_RE := /harness/run|/harness/target|/conformance|/harness/backend/docker|/sim/measure
+E2E_PKGS := ./harness/run/... ./harness/target/... ./conformance/... ./harness/backend/docker/... ./sim/measure/... ./harness/kubetest/nodeagent/...
+E2E_RE := /harness/run|/harness/target|/conformance|/harness/backend/docker|/sim/measure|/harness/kubetest/nodeagent
 
 test: build tools fmt vet
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -vE '$(E2E_RE)')
