@@ -45,9 +45,9 @@ func startAgent(t *testing.T, cs kubernetes.Interface, b byte) *nodeagent.Agent 
 func echoPod(ns, name, node, service, version, zone string) *corev1.Pod {
 	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "app", Image: "zonemesh/zonemesh:dev",
-			Args: []string{"echo", "--listen=0.0.0.0:8080", "--service=" + service, "--version=" + version, "--zone=" + zone, "--instance=$(POD_NAME)"},
-			Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
-			Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+			Args:           []string{"echo", "--listen=0.0.0.0:8080", "--service=" + service, "--version=" + version, "--zone=" + zone, "--instance=$(POD_NAME)"},
+			Env:            []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
+			Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
 			ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromString("http")}}},
 		}}}}
 }
