@@ -55,13 +55,13 @@ func newBackends(p *topology.Plan, a topology.Addressing, opts Options, progress
 func (bs *backends) create(name string, zones []*topology.Zone, a topology.Addressing, opts Options, progress func(string, ...any)) (backend.Backend, error) {
 	if name == scenarios.BackendProcess {
 		return process.New(process.Options{Binary: opts.Binary, Dir: opts.Out, LogLevel: opts.LogLevel,
-			KDSKeepalive: opts.KDSKeepalive, KDSKeepaliveTimeout: opts.KDSKeepaliveTimeout})
+			KDSKeepalive: opts.KDSKeepalive, KDSKeepaliveTimeout: opts.KDSKeepaliveTimeout, DNS: opts.DNS})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), imageTimeout)
 	defer cancel()
 	t0 := time.Now()
 	d, err := docker.New(ctx, docker.Options{Binary: opts.Binary, Dir: opts.Out, Addressing: docker.Addressing{Block: a.Block},
-		Zones: zones, LogLevel: opts.LogLevel, KDSKeepalive: opts.KDSKeepalive, KDSKeepaliveTimeout: opts.KDSKeepaliveTimeout})
+		Zones: zones, LogLevel: opts.LogLevel, KDSKeepalive: opts.KDSKeepalive, KDSKeepaliveTimeout: opts.KDSKeepaliveTimeout, DNS: opts.DNS})
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,8 @@ type Options struct {
 	Progress io.Writer
 	// KDSKeepalive shortens offline detection (default 2s + 2s).
 	KDSKeepalive, KDSKeepaliveTimeout time.Duration
+	// DNS turns on every sidecar's DNS and VIP listeners (process and docker backends).
+	DNS bool
 }
 
 // Env is a running mesh. Its methods are safe for concurrent use.
