@@ -62,7 +62,8 @@ type Costs struct {
 	// storm): every regenerate, push and apply time of the cycle is multiplied by it. A zone CP
 	// slows whole passes at once (GC, one pass regenerating many proxies, CPU contention), so
 	// the proxies of one cycle are slow together; drawn per proxy alone, that slowness
-	// averages out and the predicted tail is too thin. Mean ≈ 1 when calibrated. Kind "" (the
+	// averages out and the predicted tail is too thin. Its mean is ≈ 1 when the costs are wall
+	// times, the machine's stretch of CPU time when they are CPU times. Kind "" (the
 	// default) is no factor, and draws nothing.
 	CycleFactor Dist
 }

@@ -24,7 +24,7 @@ func TestFitPerCycleRecoversLineAndFactor(t *testing.T) {
 		units[i] = float64([]int{100, 200, 300}[i%3] + i%30)
 		means[i] = (0.002 + 4e-6*units[i]) * fac[i] * (1 + 0.01*r.NormFloat64())
 	}
-	st, f, err := FitPerCycle(means, units, "resources")
+	st, f, err := FitPerCycle(means, nil, units, "resources")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +49,31 @@ func TestFitPerCycleRecoversLineAndFactor(t *testing.T) {
 	}
 	if sd := stat.StdDev(got, nil); sd > 0.0002 {
 		t.Errorf("deflated apply sd %.6f: the cycle factor was not taken out", sd)
+	}
+}
+
+// With each cycle's CPU time per proxy, the line is the CPU cost and the factor is the wall
+// time's stretch over it: a machine at half a core per worker stretches by ≈ 2.
+func TestFitPerCycleFromWork(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	stretch := draw(sim.LogNormalMean(2.2, 0.25), 300, 11)
+	means := make([]float64, len(stretch))
+	work := make([]float64, len(stretch))
+	units := make([]float64, len(stretch))
+	for i := range means {
+		units[i] = float64([]int{115, 215, 315}[i%3])
+		work[i] = (0.0006 + 1.3e-6*units[i]) * (1 + 0.05*r.NormFloat64())
+		means[i] = work[i] * stretch[i]
+	}
+	st, f, err := FitPerCycle(means, work, units, "resources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "base", st.Fit.Dist.Value, 0.0006, 0.10)
+	near(t, "perUnit", st.PerUnit, 1.3e-6, 0.10)
+	near(t, "stretch mean", f.Dist.Prob(nil).Mean(), 2.2, 0.05)
+	if _, _, err := FitPerCycle(means, work[:5], units, "resources"); err == nil || !strings.Contains(err.Error(), "work") {
+		t.Errorf("short work: %v", err)
 	}
 }
 
@@ -107,6 +132,7 @@ func TestCalibrateCycleFactorFromSamples(t *testing.T) {
 			s.Stages[ProxyApply] = StageSample{Seconds: apply, Cycle: cycle}
 			s.Stages[ProxyRegen] = StageSample{Seconds: regen}
 		}, "no stage is per cycle"},
+		{func(s *Samples) { s.Stages[ZoneStore] = StageSample{Seconds: regen, Work: regen} }, "stages.zoneStore.work"},
 	} {
 		bad := &Samples{Stages: map[string]StageSample{ProxyRegen: s.Stages[ProxyRegen], ProxyApply: s.Stages[ProxyApply]}}
 		tc.edit(bad)

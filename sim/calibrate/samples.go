@@ -26,6 +26,9 @@ type StageSample struct {
 	// PerCycle: Seconds are one mean per-proxy cost per push cycle (see FitPerCycle); the
 	// spread between cycles becomes the file's cycle factor. At most one stage has it.
 	PerCycle bool `json:"perCycle,omitempty"`
+	// Work, with PerCycle, is each cycle's CPU seconds per proxy (same length as Seconds): the
+	// cost line is fitted to it and the factor is the wall time's stretch over it.
+	Work []float64 `json:"work,omitempty"`
 	// Cycle, if set, gives each sample's push cycle (an index into the PerCycle stage's
 	// Seconds): the cost slows with its cycle, so it is fitted once that cycle's factor is
 	// divided out, and the simulator multiplies it back.
@@ -73,7 +76,7 @@ func Calibrate(s *Samples) (*File, error) {
 			return nil, fmt.Errorf("calibrate: stages.%s.perCycle: %s is per cycle already; at most one stage may be", n, perCycle)
 		}
 		perCycle = n
-		stage, fac, err := FitPerCycle(st.Seconds, st.Units, st.UnitIs)
+		stage, fac, err := FitPerCycle(st.Seconds, st.Work, st.Units, st.UnitIs)
 		if err != nil {
 			return nil, fmt.Errorf("calibrate: stages.%s: %w", n, err)
 		}
@@ -90,6 +93,9 @@ func Calibrate(s *Samples) (*File, error) {
 		}
 		if st.PerCycle {
 			continue
+		}
+		if st.Work != nil {
+			return nil, fmt.Errorf("calibrate: stages.%s.work: only a perCycle stage has work", n)
 		}
 		xs := st.Seconds
 		if st.Cycle != nil {

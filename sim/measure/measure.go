@@ -59,6 +59,9 @@ type Pass struct {
 	Seconds float64 `json:"seconds"` // summed pass durations
 	Proxies int     `json:"proxies"` // proxy configs generated
 	Passes  int     `json:"passes"`  // how many passes it took
+	// CPUSeconds is the zone process's CPU time from the write until every proxy applied it
+	// (generation and everything else the zone did meanwhile); 0 if the zone does not export it.
+	CPUSeconds float64 `json:"cpuSeconds,omitempty"`
 }
 
 // Measure brings the scenario's topology up with opts.Proxies fake proxies per zone, makes the
@@ -167,7 +170,7 @@ func (m *meter) spaced(ctx context.Context, name string) error {
 		if d.generated < 1 || d.seconds <= 0 {
 			return fmt.Errorf("measure: zone %s: write %s caused no generation pass", z.Plan.Name, name)
 		}
-		m.run.Passes = append(m.run.Passes, Pass{Zone: z.Plan.Name, Key: w.Key, Seconds: d.seconds, Proxies: int(d.generated), Passes: int(d.passes)})
+		m.run.Passes = append(m.run.Passes, Pass{Zone: z.Plan.Name, Key: w.Key, Seconds: d.seconds, Proxies: int(d.generated), Passes: int(d.passes), CPUSeconds: d.cpu})
 	}
 	return nil
 }

@@ -17,10 +17,11 @@ type genStats struct {
 	seconds   float64 // zonemesh_xds_generation_seconds_sum: time spent in passes
 	passes    float64 // zonemesh_xds_generation_seconds_count
 	generated float64 // zonemesh_xds_generations_total: proxy configs generated
+	cpu       float64 // process_cpu_seconds_total: the zone process's CPU time (0 if absent)
 }
 
 func (g genStats) minus(o genStats) genStats {
-	return genStats{seconds: g.seconds - o.seconds, passes: g.passes - o.passes, generated: g.generated - o.generated}
+	return genStats{seconds: g.seconds - o.seconds, passes: g.passes - o.passes, generated: g.generated - o.generated, cpu: g.cpu - o.cpu}
 }
 
 // scrape reads a zone's generation counters from its /metrics.
@@ -66,6 +67,14 @@ func parseGen(r io.Reader) (genStats, error) {
 			dst = &g.passes
 		case "zonemesh_xds_generations_total":
 			dst = &g.generated
+		case "process_cpu_seconds_total":
+			// Not required: it only tells work from waiting for a core.
+			v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if err != nil {
+				return g, fmt.Errorf("%s: %w", name, err)
+			}
+			g.cpu = v
+			continue
 		default:
 			continue
 		}

@@ -21,6 +21,8 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 	}
 	var intake, store, regen, regenUnits, apply, passX, passY []float64
 	var applyCycle []int // the pass (index into regen) each apply sample ends
+	var work []float64   // the zone's CPU seconds per proxy generated, per pass
+	allCPU := true
 	var sizes []string
 	kinds := map[int]bool{}
 	for _, r := range runs {
@@ -51,6 +53,8 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 		for _, p := range r.Passes {
 			perProxy := p.Seconds * ZoneWorkers / float64(p.Proxies)
 			regen = append(regen, perProxy)
+			work = append(work, p.CPUSeconds/float64(p.Proxies))
+			allCPU = allCPU && p.CPUSeconds > 0
 			// The policies existing when the write was made, plus the zone's dataplanes.
 			regenUnits = append(regenUnits, float64(r.Proxies+spaced[p.Key]+1))
 			passX, passY = append(passX, float64(p.Proxies)), append(passY, p.Seconds)
@@ -77,11 +81,17 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 	}
 	// One regen sample per pass: the pass-to-pass spread is the cycle factor. The per-resource
 	// slope can only be fitted across proxy counts; one count fits the base.
+	rg := calibrate.StageSample{Seconds: regen, PerCycle: true}
 	if len(kinds) > 1 {
-		s.Stages[calibrate.ProxyRegen] = calibrate.StageSample{Seconds: regen, Units: regenUnits, UnitIs: "resources", PerCycle: true}
-	} else {
-		s.Stages[calibrate.ProxyRegen] = calibrate.StageSample{Seconds: regen, PerCycle: true}
+		rg.Units, rg.UnitIs = regenUnits, "resources"
 	}
+	// The zone's CPU time per proxy is the work a pass does, which the machine's load barely
+	// moves: the cost line comes from it, and the load's stretch goes into the cycle factor.
+	// Runs stored before it was recorded fall back to the wall times.
+	if allCPU && len(work) > 0 {
+		rg.Work = work
+	}
+	s.Stages[calibrate.ProxyRegen] = rg
 	if len(kinds) > 1 {
 		s.Curves = map[string]calibrate.CurveSample{"passSecondsVsProxies": {X: passX, Y: passY}}
 	}

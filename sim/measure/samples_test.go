@@ -128,12 +128,13 @@ zonemesh_xds_generation_seconds_sum 1.25
 zonemesh_xds_generation_seconds_count 7
 zonemesh_xds_generations_total 350
 zonemesh_xds_pushes_total 349
+process_cpu_seconds_total 3.5
 `
 	g, err := parseGen(strings.NewReader(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g != (genStats{seconds: 1.25, passes: 7, generated: 350}) {
+	if g != (genStats{seconds: 1.25, passes: 7, generated: 350, cpu: 3.5}) {
 		t.Errorf("parsed %+v", g)
 	}
 	if _, err := parseGen(strings.NewReader("go_goroutines 12\n")); err == nil || !strings.Contains(err.Error(), "missing") {
