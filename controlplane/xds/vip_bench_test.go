@@ -51,4 +51,3 @@ func BenchmarkAllocateVIPs(b *testing.B) {
 		})
 	}
 }
-
