@@ -46,7 +46,17 @@ type InstallOptions struct {
 	// IngressServiceType exposes the zone ingress (NodePort by default, so other zones
 	// reach it on a node address; LoadBalancer on clouds).
 	IngressServiceType corev1.ServiceType
+	// KDSServiceType exposes global's KDS to zones in other clusters (global mode; NodePort
+	// by default, or LoadBalancer) through Service zonemesh-global-kds; KDSNodePort fixes
+	// the node port (0: the cluster picks one). KDSHosts are the names and addresses zones
+	// dial, added to global's KDS certificate.
+	KDSServiceType corev1.ServiceType
+	KDSNodePort    int
+	KDSHosts       []string
 }
+
+// GlobalKDSServiceName is the Service exposing global's KDS outside its cluster.
+const GlobalKDSServiceName = "zonemesh-global-kds"
 
 func (o *InstallOptions) defaults() error {
 	if o.Namespace == "" {
@@ -58,8 +68,19 @@ func (o *InstallOptions) defaults() error {
 	if o.IngressServiceType == "" {
 		o.IngressServiceType = corev1.ServiceTypeNodePort
 	}
+	if o.KDSServiceType == "" {
+		o.KDSServiceType = corev1.ServiceTypeNodePort
+	}
 	switch o.Mode {
 	case "global":
+		switch o.KDSServiceType {
+		case corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer:
+		default:
+			return fmt.Errorf("install: --kds-service-type %q: want NodePort or LoadBalancer", o.KDSServiceType)
+		}
+		if o.KDSNodePort != 0 && (o.KDSNodePort < 1 || o.KDSNodePort > 65535) {
+			return fmt.Errorf("install: --kds-node-port %d: want a port (1-65535), inside the cluster's node port range", o.KDSNodePort)
+		}
 	case "zone":
 		if o.Zone == "" {
 			return errors.New("install: --zone is required in zone mode")
@@ -83,6 +104,9 @@ func Manifests(o InstallOptions) ([]byte, error) {
 	objs = append(objs, &corev1.Namespace{TypeMeta: tm("v1", "Namespace"), ObjectMeta: om(o.Namespace, "", nil)})
 	objs = append(objs, rbac(o)...)
 	objs = append(objs, controlPlane(o)...)
+	if o.Mode == "global" {
+		objs = append(objs, globalKDSService(o))
+	}
 	if o.Mode == "zone" {
 		objs = append(objs, ingress(o)...)
 		// The caBundle is filled in by the control plane when its webhook starts.
@@ -149,6 +173,9 @@ func controlPlane(o InstallOptions) []any {
 	labels := map[string]string{"app": ControlPlaneName}
 	args := []string{"global", "--data-dir=/var/lib/zonemesh", "--api-addr=0.0.0.0:" + strconv.Itoa(PortAPI),
 		"--kds-addr=0.0.0.0:" + strconv.Itoa(PortKDS), "--kds-host=" + ControlPlaneName + "." + o.Namespace + ".svc"}
+	for _, h := range o.KDSHosts {
+		args = append(args, "--kds-host="+h)
+	}
 	ports := []corev1.ServicePort{{Name: "api", Port: PortAPI}, {Name: "kds", Port: PortKDS}}
 	if o.Mode == "zone" {
 		args = []string{"zone", "--mode=kubernetes", "--name=" + o.Zone, "--global=" + o.GlobalAddress,
@@ -223,4 +250,12 @@ func ingress(o InstallOptions) []any {
 		Spec: corev1.ServiceSpec{Type: o.IngressServiceType, Selector: labels,
 			Ports: []corev1.ServicePort{{Name: "ingress", Port: PortIngress, TargetPort: intstr.FromInt32(PortIngress)}}}}
 	return []any{dep, svc}
+}
+
+// globalKDSService exposes only global's KDS port (not its API) to other clusters.
+func globalKDSService(o InstallOptions) *corev1.Service {
+	labels := map[string]string{"app": ControlPlaneName}
+	return &corev1.Service{TypeMeta: tm("v1", "Service"), ObjectMeta: om(GlobalKDSServiceName, o.Namespace, labels),
+		Spec: corev1.ServiceSpec{Type: o.KDSServiceType, Selector: labels,
+			Ports: []corev1.ServicePort{{Name: "kds", Port: PortKDS, TargetPort: intstr.FromInt32(PortKDS), NodePort: int32(o.KDSNodePort)}}}}
 }

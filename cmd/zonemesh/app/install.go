@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/zonemesh/zonemesh/controlplane/kube"
 	"github.com/zonemesh/zonemesh/controlplane/kube/crds"
@@ -36,9 +39,14 @@ func runInstall(ctx context.Context, s Streams, args []string) error {
 		fs.StringVar(&o.GlobalAddress, "global-address", "", "global's KDS address host:port (zone mode)")
 		fs.StringVar(&o.Namespace, "namespace", kube.DefaultNamespace, "namespace of the control plane")
 		fs.StringVar(&o.Image, "image", kube.DefaultImage, "zonemesh image (control plane, ingress, sidecars)")
+		kdsType := fs.String("kds-service-type", "NodePort", "how global's KDS is exposed to zones in other clusters: NodePort or LoadBalancer (global mode)")
+		kdsPort := fs.Int("kds-node-port", 0, "fixed node port of global's KDS Service (global mode; 0: the cluster picks)")
+		var kdsHosts stringList
+		fs.Var(&kdsHosts, "kds-host", "name or address zones dial global's KDS at, for its certificate (global mode, repeatable)")
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
+		o.KDSServiceType, o.KDSNodePort, o.KDSHosts = corev1.ServiceType(*kdsType), *kdsPort, kdsHosts
 		out, err := kube.Manifests(o)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrUsage, err)
@@ -57,8 +65,15 @@ type kubeFlags struct {
 }
 
 func addKubeFlags(fs *flag.FlagSet) *kubeFlags {
-	k := &kubeFlags{}
-	fs.StringVar(&k.mode, "mode", "universal", "universal (memory store) or kubernetes (custom resources, pod controller, injection webhook)")
+	k := &kubeFlags{mode: "universal"}
+	// Checked while parsing, so a bad mode is reported before anything else is looked at.
+	fs.Func("mode", "universal (memory store) or kubernetes (custom resources, pod controller, injection webhook) (default universal)", func(v string) error {
+		if v != "universal" && v != "kubernetes" {
+			return errors.New("want universal or kubernetes")
+		}
+		k.mode = v
+		return nil
+	})
 	fs.StringVar(&k.kubeconfig, "kubeconfig", "", "kubeconfig file (kubernetes mode; default in-cluster, then $KUBECONFIG)")
 	fs.StringVar(&k.context, "kube-context", "", "kubeconfig context (kubernetes mode)")
 	fs.StringVar(&k.namespace, "namespace", "", "namespace whose Pods become Dataplanes (kubernetes mode; default all)")
@@ -71,12 +86,8 @@ func addKubeFlags(fs *flag.FlagSet) *kubeFlags {
 
 // setup fills cfg.Store and cfg.Extra for the Kubernetes mode.
 func (k *kubeFlags) setup(ctx context.Context, cfg *zone.Config) error {
-	switch k.mode {
-	case "universal":
+	if k.mode != "kubernetes" { // --mode is validated while parsing
 		return nil
-	case "kubernetes":
-	default:
-		return fmt.Errorf("%w: --mode %q: want universal or kubernetes", ErrUsage, k.mode)
 	}
 	mc := kube.ModeConfig{Zone: cfg.Name, Kubeconfig: k.kubeconfig, Context: k.context, Namespace: k.namespace,
 		DataDir: cfg.DataDir, InstallCRDs: k.installCRDs, WebhookAddr: k.webhookAddr, Clock: cfg.Clock, Logger: cfg.Logger}

@@ -41,7 +41,27 @@ func TestInstallCommands(t *testing.T) {
 	if code, _, errs = run(t, "", "install", "control-plane", "--mode", "zone"); code == 0 || !strings.Contains(errs, "--zone") {
 		t.Errorf("zone mode without --zone: %d %q", code, errs)
 	}
+	code, out, errs = run(t, "", "install", "control-plane", "--mode", "global", "--kds-service-type", "LoadBalancer", "--kds-host", "kds.example.com")
+	if code != 0 || !strings.Contains(out, "name: "+kube.GlobalKDSServiceName) || !strings.Contains(out, "type: LoadBalancer") ||
+		!strings.Contains(out, "--kds-host=kds.example.com") {
+		t.Errorf("install control-plane --mode global: %d %s", code, errs)
+	}
+	if code, _, errs = run(t, "", "install", "control-plane", "--mode", "global", "--kds-service-type", "ClusterIP"); code == 0 || !strings.Contains(errs, "--kds-service-type") {
+		t.Errorf("global with a ClusterIP KDS service: %d %q", code, errs)
+	}
 	if code, _, _ = run(t, "", "install", "nothing"); code == 0 {
 		t.Error("install nothing succeeded")
+	}
+}
+
+// TestZoneModeCheckedAtParse: a bad --mode is the error even when required flags are missing
+// too, and it names the flag.
+func TestZoneModeCheckedAtParse(t *testing.T) {
+	code, _, errs := run(t, "", "zone", "--mode", "kube")
+	if code == 0 || !strings.Contains(errs, `invalid value "kube" for flag -mode: want universal or kubernetes`) {
+		t.Errorf("zone --mode kube: %d %q", code, errs)
+	}
+	if code, _, errs = run(t, "", "zone", "--mode", "kubernetes"); code == 0 || strings.Contains(errs, "-mode") {
+		t.Errorf("zone --mode kubernetes without --name: %d %q (want the missing flag, not the mode)", code, errs)
 	}
 }
