@@ -26,10 +26,18 @@ func BinDir() string {
 
 // Missing names the first cached file that is absent ("" when all are there). withKwok
 // also requires kwok and its stage file.
-func Missing(withKwok bool) string {
+func Missing(withKwok bool) string { return missing(Options{Kwok: withKwok}) }
+
+// MissingFor is Missing for what opts start.
+func MissingFor(opts Options) string { return missing(opts) }
+
+func missing(opts Options) string {
 	files := []string{"etcd", "kube-apiserver"}
-	if withKwok {
+	if opts.Kwok {
 		files = append(files, "kwok", "kwok-stages.yaml")
+	}
+	if opts.Controllers {
+		files = append(files, "kube-controller-manager")
 	}
 	for _, f := range files {
 		p := filepath.Join(BinDir(), f)

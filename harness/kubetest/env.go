@@ -28,6 +28,11 @@ type Options struct {
 	// Kwok also starts kwok, which marks Nodes annotated kwok.x-k8s.io/node=fake Ready and
 	// runs Pods bound to them (Running, with an IP from 10.244.0.0/24).
 	Kwok bool
+	// Controllers also starts kube-controller-manager: Deployments get ReplicaSets and
+	// Pods, Services get EndpointSlices, namespaces get their default ServiceAccount,
+	// deleted owners take their dependents along. Pods still need a node to run on (kwok,
+	// or harness/kubetest/nodeagent) and, with no scheduler, spec.nodeName set.
+	Controllers bool
 	// Dir holds data, certificates and logs; a temporary directory (removed on Stop) if empty.
 	Dir string
 }
@@ -58,7 +63,7 @@ const adminToken = "kubetest-admin-token"
 // Start launches etcd and kube-apiserver on free loopback ports (and kwok with
 // Options.Kwok) and returns once /readyz answers 200. It takes about 3 s.
 func Start(ctx context.Context, opts Options) (_ *Env, err error) {
-	if m := Missing(opts.Kwok); m != "" {
+	if m := MissingFor(opts); m != "" {
 		return nil, errors.New("kubetest: " + m)
 	}
 	e := &Env{Dir: opts.Dir, Token: adminToken}
@@ -107,6 +112,13 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	}
 	if err := e.writeKubeconfig(); err != nil {
 		return nil, err
+	}
+	if opts.Controllers {
+		if err := e.run("kube-controller-manager", "--kubeconfig="+e.Kubeconfig, "--leader-elect=false",
+			"--secure-port=0", "--controllers=*", "--service-account-private-key-file="+filepath.Join(e.Dir, "sa.pem"),
+			"--root-ca-file="+e.CAFile, "--service-cluster-ip-range=10.96.0.0/16", "--profiling=false"); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Kwok {
 		if err := e.run("kwok", "--kubeconfig="+e.Kubeconfig, "--config="+filepath.Join(BinDir(), "kwok-stages.yaml"),

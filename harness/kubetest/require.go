@@ -10,7 +10,7 @@ import (
 // the cached binaries are missing, and fails it when they are there but do not start.
 func Require(t testing.TB, opts Options) *Env {
 	t.Helper()
-	if m := Missing(opts.Kwok); m != "" {
+	if m := MissingFor(opts); m != "" {
 		t.Skip("kubetest: " + m)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -64,12 +66,13 @@ func hp(ip netip.Addr, port int) string { return net.JoinHostPort(ip.String(), s
 
 // TestCrossZoneTrafficWithAKubernetesZone joins a Kubernetes-mode zone (state in the test
 // API server, injection webhook, namespace credentials) and a process zone to one global.
-// An echo Pod created in a namespace labelled for injection gets the sidecar from the
-// webhook, and the node agent runs both as processes on the Pod's loopback address. A
-// call from the process zone reaches the Pod through the ingresses, and the Pod's own
-// call reaches the process zone the same way; each reply names the answering instance.
+// An echo Deployment created in a namespace labelled for injection gets its Pods from the
+// controller manager and the sidecar from the webhook; the node agent runs both containers
+// as processes on each Pod's loopback address. Calls from the process zone reach both Pods
+// through the ingresses, and a Pod's own call reaches the process zone the same way; each
+// reply names the answering instance.
 func TestCrossZoneTrafficWithAKubernetesZone(t *testing.T) {
-	env := kubetest.Require(t, kubetest.Options{})
+	env := kubetest.Require(t, kubetest.Options{Controllers: true})
 	cs, err := kubernetes.NewForConfig(env.RESTConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -163,46 +166,83 @@ func TestCrossZoneTrafficWithAKubernetesZone(t *testing.T) {
 		_, err := cs.CoreV1().Secrets("shop").Get(ctx, kube.TokenSecretName, metav1.GetOptions{})
 		return err
 	})
-	pod := echoPod("shop", "backend-1", a.Node(), "backend", "v1", "zone-k")
-	pod.Labels = map[string]string{kube.LabelService: "backend", kube.LabelVersion: "v1"}
-	pod.Annotations = map[string]string{kube.AnnotationPort: "8080"}
-	created, err := cs.CoreV1().Pods("shop").Create(ctx, pod, metav1.CreateOptions{})
-	if err != nil {
+	// The echo service as a Deployment of two replicas (the controller manager makes the
+	// Pods; with no scheduler, the template names the agent's Node).
+	tmpl := echoPod("shop", "", a.Node(), "backend", "v1", "zone-k")
+	labels := map[string]string{kube.LabelService: "backend", kube.LabelVersion: "v1", "app": "backend"}
+	two := int32(2)
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "backend", Namespace: "shop"},
+		Spec: appsv1.DeploymentSpec{Replicas: &two, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "backend"}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels,
+				Annotations: map[string]string{kube.AnnotationPort: "8080"}}, Spec: tmpl.Spec}}}
+	if _, err := cs.AppsV1().Deployments("shop").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(created.Spec.Containers) != 2 || created.Spec.Containers[1].Name != kube.SidecarName {
-		t.Fatalf("pod not injected: containers %+v", created.Spec.Containers)
-	}
-	p := readyPod(t, cs, "shop", "backend-1")
-	podIP := netip.MustParseAddr(p.Status.PodIP)
-
-	// The sidecar registered the Pod's Dataplane with the zone (and so with global).
-	dpKey := resource.Key{Kind: resource.KindDataplane, Mesh: "default", Name: "backend-1.shop"}
-	cptest.Eventually(t, 30*time.Second, "pod's dataplane in zone-k and at global", func() error {
-		d, err := kz.Store().Get(ctx, dpKey)
+	var pods []corev1.Pod
+	cptest.Eventually(t, 90*time.Second, "deployment's two pods injected and ready", func() error {
+		l, err := cs.CoreV1().Pods("shop").List(ctx, metav1.ListOptions{LabelSelector: "app=backend"})
 		if err != nil {
 			return err
 		}
-		if a := d.Spec.(*resource.DataplaneSpec).Networking.Address; a != podIP.String() {
-			return fmt.Errorf("dataplane address %s, want the Pod IP %s", a, podIP)
+		pods = l.Items
+		if len(pods) != 2 {
+			return fmt.Errorf("%d pods", len(pods))
 		}
-		gk := dpKey
-		gk.Name = kds.GlobalName("zone-k", gk.Name)
-		_, err = g.Store().Get(ctx, gk)
-		return err
+		for _, p := range pods {
+			if len(p.Spec.Containers) != 2 || p.Spec.Containers[1].Name != kube.SidecarName {
+				return fmt.Errorf("pod %s not injected: %d containers", p.Name, len(p.Spec.Containers))
+			}
+			ready := false
+			for _, c := range p.Status.Conditions {
+				ready = ready || c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue
+			}
+			if !ready {
+				return fmt.Errorf("pod %s not ready: %s %q", p.Name, p.Status.Phase, p.Status.Message)
+			}
+		}
+		return nil
 	})
+	names := map[string]bool{}
+	for _, p := range pods {
+		names[p.Name] = true
+	}
 
-	// Process zone → Kubernetes zone, and back.
-	cptest.Eventually(t, 60*time.Second, "web (zone-u) reaches backend (zone-k pod)", func() error {
+	// The sidecars registered the Pods' Dataplanes with the zone (and so with global).
+	for _, p := range pods {
+		dpKey := resource.Key{Kind: resource.KindDataplane, Mesh: "default", Name: p.Name + ".shop"}
+		cptest.Eventually(t, 30*time.Second, "pod's dataplane in zone-k and at global", func() error {
+			d, err := kz.Store().Get(ctx, dpKey)
+			if err != nil {
+				return err
+			}
+			if a := d.Spec.(*resource.DataplaneSpec).Networking.Address; a != p.Status.PodIP {
+				return fmt.Errorf("dataplane address %s, want the Pod IP %s", a, p.Status.PodIP)
+			}
+			gk := dpKey
+			gk.Name = kds.GlobalName("zone-k", gk.Name)
+			_, err = g.Store().Get(ctx, gk)
+			return err
+		})
+	}
+
+	// Process zone → Kubernetes zone: both replicas answer, nothing else does.
+	seen := map[string]bool{}
+	cptest.Eventually(t, 60*time.Second, "web (zone-u) reaches both backend pods (zone-k)", func() error {
 		r, err := getEcho("http://"+hp(web, 15001)+"/", "backend")
 		if err != nil {
 			return err
 		}
-		if r.Zone != "zone-k" || r.Instance != "backend-1" {
-			return fmt.Errorf("answered by %s in %s, want backend-1 in zone-k", r.Instance, r.Zone)
+		if r.Zone != "zone-k" || !names[r.Instance] {
+			t.Fatalf("answered by %s in %s, want a backend pod %v in zone-k", r.Instance, r.Zone, names)
+		}
+		seen[r.Instance] = true
+		if len(seen) != 2 {
+			return fmt.Errorf("answered by %v so far", seen)
 		}
 		return nil
 	})
+	// And back, from a Pod's own outbound listener.
+	podIP := netip.MustParseAddr(pods[0].Status.PodIP)
 	cptest.Eventually(t, 60*time.Second, "the pod reaches web (zone-u)", func() error {
 		r, err := getEcho("http://"+hp(podIP, 15001)+"/", "web")
 		if err != nil {
@@ -214,14 +254,20 @@ func TestCrossZoneTrafficWithAKubernetesZone(t *testing.T) {
 		return nil
 	})
 
-	// The Pod goes: its processes stop and its Dataplane leaves.
-	if err := cs.CoreV1().Pods("shop").Delete(ctx, "backend-1", metav1.DeleteOptions{}); err != nil {
+	// The Deployment goes (the garbage collector takes its Pods): the processes stop and
+	// the Dataplanes leave.
+	if err := cs.AppsV1().Deployments("shop").Delete(ctx, "backend", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cptest.Eventually(t, 30*time.Second, "pod's dataplane gone", func() error {
-		if _, err := kz.Store().Get(ctx, dpKey); !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("still there: %v", err)
+	cptest.Eventually(t, 60*time.Second, "pods' dataplanes gone", func() error {
+		for _, p := range pods {
+			if _, err := kz.Store().Get(ctx, resource.Key{Kind: resource.KindDataplane, Mesh: "default", Name: p.Name + ".shop"}); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%s still there: %v", p.Name, err)
+			}
+			if err := closed(net.JoinHostPort(p.Status.PodIP, "15001")); err != nil {
+				return err
+			}
 		}
-		return closed(hp(podIP, 15001))
+		return nil
 	})
 }

@@ -1,0 +1,17 @@
+// Command kube-controller-manager is the upstream controller manager, built from
+// k8s.io/kubernetes like kube-apiserver: tests that need Deployments, ReplicaSets,
+// EndpointSlices and garbage collection start it next to the API server.
+package main
+
+import (
+	"os"
+	_ "time/tzdata"
+
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"
+	_ "k8s.io/component-base/metrics/prometheus/clientgo"
+	_ "k8s.io/component-base/metrics/prometheus/version"
+	"k8s.io/kubernetes/cmd/kube-controller-manager/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewControllerManagerCommand())) }
