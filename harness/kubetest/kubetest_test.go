@@ -6,7 +6,10 @@ import (
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -62,5 +65,40 @@ func BenchmarkStart(b *testing.B) {
 		b.StopTimer()
 		e.Stop()
 		b.StartTimer()
+	}
+}
+
+// TestControllersRunDeployments: with Controllers, a Deployment gets its Pods and a new
+// namespace its default ServiceAccount (both the controller manager's work).
+func TestControllersRunDeployments(t *testing.T) {
+	e := kubetest.Require(t, kubetest.Options{Controllers: true})
+	cs, err := kubernetes.NewForConfig(e.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	two := int32(2)
+	labels := map[string]string{"app": "web"}
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "apps"},
+		Spec: appsv1.DeploymentSpec{Replicas: &two, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "web"}}}}}}
+	if _, err := cs.AppsV1().Deployments("apps").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		pods, err := cs.CoreV1().Pods("apps").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+		_, saErr := cs.CoreV1().ServiceAccounts("apps").Get(ctx, "default", metav1.GetOptions{})
+		if err == nil && len(pods.Items) == 2 && saErr == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pods %v (%v), default service account: %v", pods, err, saErr)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
