@@ -18,7 +18,7 @@ import (
 // machine slows whole passes), so the spread goes into a cycle factor. The stage is a cost
 // line, slope by regression (as FitStage) and base the mean residual as a constant, and the
 // factor is fitted to each cycle's mean over the line's value there. With work, the line is
-// fitted to the CPU time, which the machine's load barely moves, and the factor is the
+// fitted to the CPU time, which the machine's load moves far less, and the factor is the
 // stretch of wall time over it (its mean is then the load's, not 1); without, the line is
 // fitted to the wall times and the factor's mean is ≈ 1. How costs vary between proxies of one
 // cycle is not visible in per-cycle sums: the stage's base is constant, rather than an

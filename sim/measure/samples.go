@@ -85,8 +85,9 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 	if len(kinds) > 1 {
 		rg.Units, rg.UnitIs = regenUnits, "resources"
 	}
-	// The zone's CPU time per proxy is the work a pass does, which the machine's load barely
-	// moves: the cost line comes from it, and the load's stretch goes into the cycle factor.
+	// The zone's CPU time per proxy is the work a pass does, which the machine's load moves far
+	// less than the wall time: the cost line comes from it, and the load's stretch goes into
+	// the cycle factor.
 	// Runs stored before it was recorded fall back to the wall times.
 	if allCPU && len(work) > 0 {
 		rg.Work = work
