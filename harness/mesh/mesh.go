@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -97,7 +96,7 @@ func New(sc *scenarios.Scenario, opts Options) (*Env, error) {
 	}
 	// The address block is drawn at random, not from the seed: two runs side by side must
 	// not share loopback addresses.
-	e := &Env{opts: opts, sc: sc, addr: topology.Addressing{Block: byte(1 + rand.IntN(254))},
+	e := &Env{opts: opts, sc: sc, addr: topology.Addressing{Block: pickBlock()},
 		zones: map[string]*Zone{}, linkGroups: map[string][]string{}}
 	if e.Plan, err = topology.Build(sc, e.addr); err != nil {
 		return nil, err
