@@ -67,7 +67,9 @@ func TestConformanceOnDocker(t *testing.T) {
 	if len(rep.Requirements) == 0 {
 		t.Fatal("the report lists no requirement")
 	}
+	secs := map[conformance.Profile]float64{}
 	for _, q := range rep.Requirements {
+		secs[q.Profile] += q.DurationSeconds
 		switch {
 		case q.Level == conformance.Must && q.Result != conformance.Succeeded:
 			t.Errorf("%s (MUST) %s on docker: %s", q.ID, q.Result, q.Reason)
@@ -76,8 +78,9 @@ func TestConformanceOnDocker(t *testing.T) {
 		}
 	}
 	for _, p := range rep.Profiles {
-		t.Logf("profile %s: %d Succeeded, %d Failed, %d Skipped, %d NotSupported", p.Name, p.Succeeded, p.Failed, p.Skipped, p.NotSupported)
+		t.Logf("profile %s: %d Succeeded, %d Failed, %d Skipped, %d NotSupported in %.1fs", p.Name, p.Succeeded, p.Failed, p.Skipped, p.NotSupported, secs[p.Name])
 	}
+	t.Logf("whole run %.1fs (bring-up and convergence included)", rep.DurationSeconds)
 
 	// The child labelled everything with its run id and pid; after it exits neither label may
 	// match anything (what `docker ps -a` and `docker network ls` would show).
