@@ -52,8 +52,10 @@ type mixedTarget struct {
 	topo conformance.Topology
 }
 
-func (m *mixedTarget) Implementation() (string, string) { return "zonemesh (mixed kubernetes/universal)", "test" }
-func (m *mixedTarget) Backend() string                  { return "kubetest+process" }
+func (m *mixedTarget) Implementation() (string, string) {
+	return "zonemesh (mixed kubernetes/universal)", "test"
+}
+func (m *mixedTarget) Backend() string { return "kubetest+process" }
 func (m *mixedTarget) Features() []conformance.Feature {
 	return []conformance.Feature{conformance.FeatureZoneStatus, conformance.FeatureZoneAuth, conformance.FeatureAPIAuth,
 		conformance.FeaturePolicyReadback, conformance.FeatureInventory}
