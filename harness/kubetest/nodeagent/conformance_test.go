@@ -35,6 +35,7 @@ import (
 	"github.com/zonemesh/zonemesh/controlplane/zone"
 	"github.com/zonemesh/zonemesh/dataplane/echo"
 	"github.com/zonemesh/zonemesh/harness/kubetest"
+	"github.com/zonemesh/zonemesh/harness/mesh"
 )
 
 // mixedTarget is a conformance Target for the control-plane requirements over a mixed
@@ -65,7 +66,7 @@ func (m *mixedTarget) Implementation() (string, string) {
 func (m *mixedTarget) Backend() string { return "kubetest+process" }
 func (m *mixedTarget) Features() []conformance.Feature {
 	return []conformance.Feature{conformance.FeatureZoneStatus, conformance.FeatureZoneAuth, conformance.FeatureAPIAuth,
-		conformance.FeaturePolicyReadback, conformance.FeatureInventory, conformance.FeatureL7Faults, conformance.FeatureMTLS}
+		conformance.FeaturePolicyReadback, conformance.FeatureInventory, conformance.FeatureL7Faults, conformance.FeatureMTLS, conformance.FeatureProxyVersions}
 }
 func (m *mixedTarget) Close() error { return nil } // test cleanups stop everything
 
@@ -404,8 +405,26 @@ var callClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transp
 func (m *mixedTarget) ProbeIngress(context.Context, string, string, conformance.ProbeKind) (bool, string, error) {
 	return false, "", unsupported("ProbeIngress")
 }
-func (m *mixedTarget) Proxies(context.Context, string) ([]conformance.ProxyVersions, error) {
-	return nil, unsupported("Proxies")
+
+// Proxies reads what each proxy of the zone was sent and ACKed from the zone's API.
+func (m *mixedTarget) Proxies(ctx context.Context, zoneName string) ([]conformance.ProxyVersions, error) {
+	c := m.zone[zoneName]
+	if c == nil {
+		return nil, fmt.Errorf("unknown zone %q", zoneName)
+	}
+	ps, err := mesh.Proxies(ctx, c.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]conformance.ProxyVersions, 0, len(ps))
+	for _, p := range ps {
+		pv := conformance.ProxyVersions{ID: p.ID, Types: map[string]conformance.TypeVersion{}}
+		for t, s := range p.Types {
+			pv.Types[t] = conformance.TypeVersion{Sent: s.Sent, Acked: s.Acked, AckedAt: s.AckedAt}
+		}
+		out = append(out, pv)
+	}
+	return out, nil
 }
 func (m *mixedTarget) Do(context.Context, conformance.Action, conformance.Component) error {
 	return unsupported("Do")
@@ -451,7 +470,7 @@ func TestMixedTopologyPassesControlPlaneConformance(t *testing.T) {
 			t.Errorf("%s (%s): %s: %s", r.ID, r.Title, out.Result, out.Reason)
 		}
 	}
-	if ran < 12 {
-		t.Errorf("%d control-plane requirements passed, want the 12 this target has the features for", ran)
+	if ran < 13 {
+		t.Errorf("%d control-plane requirements passed, want the 13 this target has the features for", ran)
 	}
 }
