@@ -97,7 +97,9 @@ func (b *Backend) create(ctx context.Context, s spec) (*ctr, error) {
 		b.mu.Unlock()
 		return nil, errors.New("docker: backend closed")
 	}
+	b.creating.Add(1)
 	b.mu.Unlock()
+	defer b.creating.Done()
 	uid, gid := os.Getuid(), os.Getgid()
 	dir := b.opts.Dir
 	req := tc.ContainerRequest{

@@ -73,6 +73,9 @@ type Backend struct {
 	mu     sync.Mutex
 	ctrs   []*ctr
 	closed bool
+	// creating counts container creations in flight: Close waits for them, so a container
+	// created while it runs (Ctrl-C during bring-up) is removed too.
+	creating sync.WaitGroup
 }
 
 // lineLog is a testcontainers logger writing one line per message to a file.
@@ -241,6 +244,14 @@ func (b *Backend) Close(ctx context.Context) error {
 		return nil
 	}
 	b.closed = true
+	b.mu.Unlock()
+	done := make(chan struct{})
+	go func() { b.creating.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
 	ctrs, nets := b.ctrs, b.netIDs
 	b.ctrs, b.netIDs = nil, nil
 	b.mu.Unlock()
@@ -265,9 +276,14 @@ func (b *Backend) Close(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	for _, id := range nets {
-		if _, err := b.cli.NetworkRemove(ctx, id, client.NetworkRemoveOptions{}); err != nil {
-			errs = append(errs, fmt.Errorf("docker: remove network %s: %w", id, err))
+	// A create whose answer was lost (its context ended mid-request) leaves a container this
+	// backend never heard of: sweep the run's label for those, and for the networks.
+	if _, err := Clean(ctx, b.cli, CleanOptions{RunID: b.opts.RunID}); err != nil {
+		errs = append(errs, err)
+		for _, id := range nets {
+			if _, err := b.cli.NetworkRemove(ctx, id, client.NetworkRemoveOptions{}); err != nil {
+				errs = append(errs, fmt.Errorf("docker: remove network %s: %w", id, err))
+			}
 		}
 	}
 	errs = append(errs, b.cli.Close(), b.tclog.f.Close())
