@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/zonemesh/zonemesh/dataplane/echo"
 	"github.com/zonemesh/zonemesh/harness/kubetest"
 	"github.com/zonemesh/zonemesh/harness/kubetest/nodeagent"
+	"github.com/zonemesh/zonemesh/harness/proc"
 )
 
 // block picks a second octet for the test's loopback addresses, so runs side by side (and
@@ -213,4 +215,79 @@ func TestUnsupportedPodFails(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// BenchmarkPodReady is one echo Pod from create to Ready through the node agent (watch,
+// volumes and env, process start, readiness probe, status write, the status reaching the
+// client) and its deletion until the process is gone. The baseline,
+// BenchmarkProcessReady, starts the same process directly until /ready answers.
+func BenchmarkPodReady(b *testing.B) {
+	env := kubetest.Require(b, kubetest.Options{})
+	cs, err := kubernetes.NewForConfig(env.RESTConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := nodeagent.Start(ctx, nodeagent.Config{Client: cs, Binary: cptest.Binary(b), Dir: b.TempDir(),
+		Addresses: netip.PrefixFrom(netip.AddrFrom4([4]byte{127, block(), 0, 0}), 17), Grace: 3 * time.Second,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}}, metav1.CreateOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("echo-%d", i)
+		w, err := cs.CoreV1().Pods("bench").Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := cs.CoreV1().Pods("bench").Create(ctx, echoPod("bench", name, a.Node(), "echo", "v1", "z"), metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		var ip string
+		for ev := range w.ResultChan() {
+			p, ok := ev.Object.(*corev1.Pod)
+			if !ok {
+				continue
+			}
+			for _, c := range p.Status.Conditions {
+				if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+					ip = p.Status.PodIP
+				}
+			}
+			if ip != "" {
+				break
+			}
+		}
+		w.Stop()
+		zero := int64(0)
+		if err := cs.CoreV1().Pods("bench").Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+			b.Fatal(err)
+		}
+		for closed(net.JoinHostPort(ip, "8080")) != nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func BenchmarkProcessReady(b *testing.B) {
+	bin, dir := cptest.Binary(b), b.TempDir()
+	ip := netip.AddrFrom4([4]byte{127, block(), 0, 2})
+	addr := net.JoinHostPort(ip.String(), "8080")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := proc.Start(context.Background(), proc.Spec{Name: "echo", Path: bin, LogDir: dir, Grace: 3 * time.Second,
+			Args:  []string{"echo", "--listen=" + addr, "--service=echo", "--zone=z", "--instance=echo"},
+			Ready: proc.Probe{HTTP: "http://" + addr + "/ready", Interval: 50 * time.Millisecond}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Stop(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
