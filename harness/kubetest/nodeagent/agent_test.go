@@ -10,6 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -290,4 +294,63 @@ func BenchmarkProcessReady(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestAgentRestartsExitedContainers: a container whose process dies makes the Pod not
+// ready, is started again (restartPolicy Always) and the Pod is Ready again with the
+// restart counted.
+func TestAgentRestartsExitedContainers(t *testing.T) {
+	env := kubetest.Require(t, kubetest.Options{})
+	cs, err := kubernetes.NewForConfig(env.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a := startAgent(t, cs, block())
+	createNamespace(t, cs, "apps", nil)
+	if _, err := cs.CoreV1().Pods("apps").Create(ctx, echoPod("apps", "echo-1", a.Node(), "echo", "v1", "z"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p := readyPod(t, cs, "apps", "echo-1")
+	pid := pidListening(t, "--listen="+p.Status.PodIP+":8080")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cptest.Eventually(t, 60*time.Second, "container restarted and pod ready again", func() error {
+		got, err := cs.CoreV1().Pods("apps").Get(ctx, "echo-1", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if len(got.Status.ContainerStatuses) != 1 || got.Status.ContainerStatuses[0].RestartCount != 1 || !got.Status.ContainerStatuses[0].Ready {
+			return fmt.Errorf("container statuses %+v", got.Status.ContainerStatuses)
+		}
+		_, err = getEcho("http://"+net.JoinHostPort(got.Status.PodIP, "8080")+"/", "")
+		return err
+	})
+	if pid2 := pidListening(t, "--listen="+p.Status.PodIP+":8080"); pid2 == pid {
+		t.Fatalf("same process %d still runs", pid)
+	}
+}
+
+// pidListening finds the process whose command line has arg (the test's own child).
+func pidListening(t *testing.T, arg string) int {
+	t.Helper()
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		for _, a := range strings.Split(string(b), "\x00") {
+			if a == arg {
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no process with argument %q", arg)
+	return 0
 }
