@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -50,6 +51,7 @@ type Agent struct {
 	queue  workqueue.TypedRateLimitingInterface[string]
 	cancel context.CancelFunc
 	done   chan struct{}
+	beat   chan struct{} // closed when the heartbeat has stopped
 
 	mu     sync.Mutex
 	pods   map[string]*pod // by namespace/name
@@ -105,6 +107,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
+	a.beat = make(chan struct{})
+	go a.heartbeat(runCtx)
 	go a.inf.Run(runCtx.Done())
 	go func() {
 		defer close(a.done)
@@ -135,6 +139,7 @@ func (a *Agent) Close() error {
 	a.cancel()
 	a.queue.ShutDown()
 	<-a.done
+	<-a.beat
 	var wg sync.WaitGroup
 	for _, p := range pods {
 		wg.Add(1)
@@ -309,4 +314,45 @@ func (a *Agent) writeStatus(ctx context.Context, ns, name string, uid types.UID,
 		return nil
 	}
 	return err
+}
+
+// LeaseRenewInterval is how often the agent renews its Node's Lease and Ready condition.
+const LeaseRenewInterval = 10 * time.Second
+
+// heartbeat renews the Node's Lease (kube-node-lease) and its Ready condition, as a kubelet
+// does: with the controller manager running, a Node that stops renewing is marked
+// unreachable after 40 s and its Pods are evicted.
+func (a *Agent) heartbeat(ctx context.Context) {
+	defer close(a.beat)
+	t := time.NewTicker(LeaseRenewInterval)
+	defer t.Stop()
+	for {
+		if err := a.renew(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("node heartbeat", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (a *Agent) renew(ctx context.Context) error {
+	api := a.cfg.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease)
+	now := metav1.NowMicro()
+	secs := int32(40)
+	l, err := api.Get(ctx, a.cfg.Node, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		l = &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: a.cfg.Node, Namespace: corev1.NamespaceNodeLease},
+			Spec: coordinationv1.LeaseSpec{HolderIdentity: &a.cfg.Node, LeaseDurationSeconds: &secs, RenewTime: &now}}
+		_, err = api.Create(ctx, l, metav1.CreateOptions{})
+	} else if err == nil {
+		l.Spec.HolderIdentity, l.Spec.LeaseDurationSeconds, l.Spec.RenewTime = &a.cfg.Node, &secs, &now
+		_, err = api.Update(ctx, l, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("lease: %w", err)
+	}
+	return a.registerNode(ctx)
 }

@@ -166,6 +166,18 @@ func TestAgentRunsPodsOnLoopback(t *testing.T) {
 		t.Fatalf("after kwok: pod IP %q (%v), want %s", p.Status.PodIP, err, ip)
 	}
 
+	// The Node's heartbeat: a Lease held by the Node, as the controller manager expects.
+	cptest.Eventually(t, 10*time.Second, "node lease", func() error {
+		l, err := cs.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, a.Node(), metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity != a.Node() || l.Spec.RenewTime == nil {
+			return fmt.Errorf("lease %+v", l.Spec)
+		}
+		return nil
+	})
+
 	// Deleted (gracefully, as kubectl does): the process stops and the Pod goes.
 	if err := cs.CoreV1().Pods("apps").Delete(ctx, "echo-1", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)

@@ -43,6 +43,7 @@ type pod struct {
 type container struct {
 	spec     proc.Spec
 	name     string
+	image    string
 	probe    string // readiness URL ("" : ready once running)
 	p        *proc.Process
 	ready    bool
@@ -98,7 +99,7 @@ func (a *Agent) prepare(ctx context.Context, obj *corev1.Pod, p *pod) ([]*contai
 		for _, e := range sortedKeys(env) {
 			envList = append(envList, e+"="+rewrite(env[e]))
 		}
-		ct := &container{name: c.Name, spec: proc.Spec{Name: c.Name, Path: path, Args: args, Env: envList,
+		ct := &container{name: c.Name, image: c.Image, spec: proc.Spec{Name: c.Name, Path: path, Args: args, Env: envList,
 			LogDir: p.dir, Grace: a.cfg.Grace}}
 		if rp := c.ReadinessProbe; rp != nil {
 			if rp.HTTPGet == nil {
@@ -453,7 +454,7 @@ func (p *pod) reportStatus(ctx context.Context) error {
 	for _, c := range p.ctrs {
 		running := c.p != nil && c.p.Running()
 		cs := corev1.ContainerStatus{Name: c.name, Ready: c.ready && running, RestartCount: c.restarts, Started: &running,
-			Image: "zonemesh", ImageID: "zonemesh", ContainerID: "nodeagent://" + p.key + "/" + c.name}
+			Image: c.image, ImageID: "nodeagent://" + c.image, ContainerID: "nodeagent://" + p.key + "/" + c.name}
 		if running {
 			cs.State.Running = &corev1.ContainerStateRunning{StartedAt: p.started}
 		} else {
