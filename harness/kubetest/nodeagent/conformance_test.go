@@ -38,13 +38,17 @@ import (
 	"github.com/zonemesh/zonemesh/harness/mesh"
 )
 
+// kubeZoneIndex is the suite zone run in Kubernetes mode: zone-b, the one MZ-SYNC-003 scales.
+const kubeZoneIndex = 1
+
 // mixedTarget is a conformance Target for the control-plane requirements over a mixed
-// topology: the suite's first zone runs in Kubernetes mode on the test API server (its
+// topology: one of the suite's zones (kubeZoneIndex) runs in Kubernetes mode on the test API server (its
 // services are Deployments whose injected Pods the node agent runs), the others are
 // universal zones whose instances are echo + sidecar processes. It offers the features the
 // control-plane requirements need (zone status and credentials, API auth, policy readback,
 // inventory) plus calls through a zone's first instance (mTLS caller identity, HTTP abort
-// faults), and reports the rest unsupported; harness/target, the full reference Target,
+// faults), proxy versions and scaling the Kubernetes zone's Deployments, and reports the
+// rest unsupported; harness/target, the full reference Target,
 // builds its topology with harness/mesh, which has no Kubernetes backend.
 type mixedTarget struct {
 	t    *testing.T
@@ -66,7 +70,7 @@ func (m *mixedTarget) Implementation() (string, string) {
 func (m *mixedTarget) Backend() string { return "kubetest+process" }
 func (m *mixedTarget) Features() []conformance.Feature {
 	return []conformance.Feature{conformance.FeatureZoneStatus, conformance.FeatureZoneAuth, conformance.FeatureAPIAuth,
-		conformance.FeaturePolicyReadback, conformance.FeatureInventory, conformance.FeatureL7Faults, conformance.FeatureMTLS, conformance.FeatureProxyVersions}
+		conformance.FeaturePolicyReadback, conformance.FeatureInventory, conformance.FeatureL7Faults, conformance.FeatureMTLS, conformance.FeatureProxyVersions, conformance.FeatureScale}
 }
 func (m *mixedTarget) Close() error { return nil } // test cleanups stop everything
 
@@ -88,8 +92,8 @@ func (m *mixedTarget) Setup(ctx context.Context, topo conformance.Topology) erro
 	}
 	for i, z := range topo.Zones {
 		var err error
-		if i == 0 {
-			err = m.kubeZone(ctx, z)
+		if i == kubeZoneIndex {
+			err = m.kubeZone(ctx, i, z)
 		} else {
 			err = m.processZone(ctx, i, z)
 		}
@@ -143,9 +147,9 @@ func (m *mixedTarget) processZone(ctx context.Context, i int, z conformance.Topo
 
 // kubeZone runs zone z in Kubernetes mode, its services as Deployments in a namespace
 // labelled for injection.
-func (m *mixedTarget) kubeZone(ctx context.Context, z conformance.TopologyZone) error {
+func (m *mixedTarget) kubeZone(ctx context.Context, i int, z conformance.TopologyZone) error {
 	dir := m.t.TempDir()
-	cp := m.ip(0, 2)
+	cp := m.ip(i, 2)
 	mc := kube.ModeConfig{Zone: z.Name, REST: m.env.RESTConfig(), DataDir: dir, WebhookAddr: "127.0.0.1:0", InstallCRDs: true,
 		Logger: cptest.Logger(m.t).With("at", z.Name)}
 	mc.Injector.Sidecar = kube.SidecarConfig{Image: "zonemesh/zonemesh:dev", CPAddress: hp(cp, 5678)}
@@ -176,7 +180,7 @@ func (m *mixedTarget) kubeZone(ctx context.Context, z conformance.TopologyZone) 
 		return err
 	}
 	for range z.Ingress {
-		m.ingress(0, z, kz.XDSAddr(), filepath.Join(dir, zone.CADir, "ca.pem"), signer)
+		m.ingress(i, z, kz.XDSAddr(), filepath.Join(dir, zone.CADir, "ca.pem"), signer)
 	}
 	a := startAgent(m.t, m.cs, m.b)
 	createNamespace(m.t, m.cs, "mesh", map[string]string{kube.LabelInjection: "enabled"})
@@ -433,16 +437,37 @@ func (m *mixedTarget) Partition(context.Context, conformance.Link) (conformance.
 	return "", unsupported("Partition")
 }
 func (m *mixedTarget) Heal(context.Context, conformance.FaultID) error { return unsupported("Heal") }
-func (m *mixedTarget) Scale(context.Context, string, string, int) error {
-	return unsupported("Scale")
+
+// Scale changes the replicas of a service of the Kubernetes zone (its Deployment); the
+// universal zones' instances are fixed processes here.
+func (m *mixedTarget) Scale(ctx context.Context, zoneName, service string, replicas int) error {
+	kz := m.topo.Zones[kubeZoneIndex]
+	if zoneName != kz.Name {
+		return unsupported("Scale outside the Kubernetes zone " + kz.Name)
+	}
+	for _, s := range kz.Services {
+		if s.Name != service {
+			continue
+		}
+		api := m.cs.AppsV1().Deployments("mesh")
+		sc, err := api.GetScale(ctx, s.Name+"-"+s.Version, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		sc.Spec.Replicas = int32(replicas)
+		_, err = api.UpdateScale(ctx, s.Name+"-"+s.Version, sc, metav1.UpdateOptions{})
+		return err
+	}
+	return fmt.Errorf("zone %s has no service %q", zoneName, service)
 }
 func (m *mixedTarget) SetBehaviour(context.Context, string, string, conformance.Behaviour) error {
 	return unsupported("SetBehaviour")
 }
 
 // TestMixedTopologyPassesControlPlaneConformance runs the suite's registration,
-// propagation and sync requirements (MZ-REG, MZ-PROP, MZ-SYNC) against the suite topology
-// with zone-a in Kubernetes mode: every one the target has the features for must pass.
+// propagation and sync requirements (MZ-REG, MZ-PROP, MZ-SYNC, and MZ-XZ) against the suite
+// topology with zone-b in Kubernetes mode: every one the target has the features for must
+// pass.
 func TestMixedTopologyPassesControlPlaneConformance(t *testing.T) {
 	env := kubetest.Require(t, kubetest.Options{Controllers: true})
 	cs, err := kubernetes.NewForConfig(env.RESTConfig())
@@ -470,7 +495,7 @@ func TestMixedTopologyPassesControlPlaneConformance(t *testing.T) {
 			t.Errorf("%s (%s): %s: %s", r.ID, r.Title, out.Result, out.Reason)
 		}
 	}
-	if ran < 13 {
-		t.Errorf("%d control-plane requirements passed, want the 13 this target has the features for", ran)
+	if ran < 14 {
+		t.Errorf("%d control-plane requirements passed, want the 14 this target has the features for", ran)
 	}
 }
