@@ -34,7 +34,7 @@ type Config struct {
 	// Binary is the zonemesh executable: containers run it (their command names zonemesh,
 	// or is empty and their image is a zonemesh image).
 	Binary string
-	// Addresses is where Pod IPs come from, one each (default 127.77.0.0/16).
+	// Addresses is where Pod IPs come from, one each (default 127.160.0.0/16, outside the zones' VIP range 127.64.0.0/10).
 	Addresses netip.Prefix
 	// Dir holds each Pod's volumes and container logs (Dir/<namespace>.<pod>/).
 	Dir string
@@ -72,7 +72,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		cfg.NodeIP = "127.0.0.1"
 	}
 	if !cfg.Addresses.IsValid() {
-		cfg.Addresses = netip.MustParsePrefix("127.77.0.0/16")
+		cfg.Addresses = netip.MustParsePrefix("127.160.0.0/16")
 	}
 	if !cfg.Addresses.Addr().Is4() || !cfg.Addresses.Addr().IsLoopback() {
 		return nil, fmt.Errorf("nodeagent: Addresses %s: want an IPv4 loopback prefix", cfg.Addresses)

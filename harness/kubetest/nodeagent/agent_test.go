@@ -31,8 +31,9 @@ import (
 )
 
 // block picks a second octet for the test's loopback addresses, so runs side by side (and
-// the harness's own 127.B blocks) rarely meet.
-func block() byte { return byte(100 + rand.IntN(150)) }
+// the harness's own 127.B blocks) rarely meet; 130-189 stays clear of the zones' VIP range
+// (127.64.0.0/10).
+func block() byte { return byte(130 + rand.IntN(60)) }
 
 func startAgent(t *testing.T, cs kubernetes.Interface, b byte) *nodeagent.Agent {
 	t.Helper()

@@ -1,6 +1,6 @@
 // Package nodeagent is a node agent for the test cluster (harness/kubetest): it plays the
 // kubelet of one Node, so Pods bound to that Node really run, without containers. Each Pod
-// gets a loopback address of its own (127.77.x.y) that is reported as its Pod IP; each
+// gets a loopback address of its own (127.160.x.y) that is reported as its Pod IP; each
 // container becomes a process of the zonemesh binary, its command, args and env taken from
 // the Pod spec (downward API fields, $(VAR) references, ConfigMap and Secret volumes
 // written to files). A Pod has no network namespace here, so the agent maps the Pod's own
