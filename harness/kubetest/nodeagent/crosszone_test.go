@@ -215,8 +215,14 @@ func TestCrossZoneTrafficWithAKubernetesZone(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if a := d.Spec.(*resource.DataplaneSpec).Networking.Address; a != p.Status.PodIP {
-				return fmt.Errorf("dataplane address %s, want the Pod IP %s", a, p.Status.PodIP)
+			n := d.Spec.(*resource.DataplaneSpec).Networking
+			if n.Address != p.Status.PodIP {
+				return fmt.Errorf("dataplane address %s, want the Pod IP %s", n.Address, p.Status.PodIP)
+			}
+			// The sidecar's own registration (with its outbound listener), not a copy the
+			// pod controller wrote over it.
+			if n.OutboundPort != 15001 || n.OutboundAddress != p.Status.PodIP || d.Labels[kube.LabelPod] != "" {
+				return fmt.Errorf("dataplane %+v labels %v: not the sidecar's registration", n, d.Labels)
 			}
 			gk := dpKey
 			gk.Name = kds.GlobalName("zone-k", gk.Name)
