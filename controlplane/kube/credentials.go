@@ -27,6 +27,9 @@ import (
 const (
 	CAConfigMapName = "zonemesh-ca"
 	TokenSecretName = "zonemesh-dp-token"
+	// IngressTokenSecretName is what the zone ingress Deployment mounts in the control
+	// plane's own namespace (see the install manifests).
+	IngressTokenSecretName = "zonemesh-ingress-token"
 	// CAKey holds the zone control plane's CA (PEM); TokenKey a namespace token.
 	CAKey    = "ca.pem"
 	TokenKey = "token"
@@ -51,24 +54,49 @@ func IssueNamespaceToken(s *auth.Signer, ns string, ttl time.Duration) (string, 
 	return s.IssueDataplaneToken(anyMesh, namespaceSubject(ns), auth.ProxySidecar, ttl)
 }
 
+// IssueIngressToken issues the token the zone ingress Pods of the control plane's namespace
+// ns share: it admits zone ingresses named "<pod>.<ns>" and nothing else.
+func IssueIngressToken(s *auth.Signer, ns string, ttl time.Duration) (string, error) {
+	if ns == "" {
+		return "", errors.New("kube: ingress token: namespace must not be empty")
+	}
+	return s.IssueDataplaneToken("", namespaceSubject(ns), auth.ProxyIngress, ttl)
+}
+
 // DataplaneAuth is the Kubernetes mode's token check: a token the zone's key signed for
 // exactly the proxy (as in the universal mode), or the namespace token of the proxy's
 // namespace when the proxy is a sidecar named "<pod>.<namespace>". Pods share their
 // namespace's token because the admission webhook, which fixes the Pod's volumes, runs
-// before the Pod has a name.
-type DataplaneAuth struct{ Signer *auth.Signer }
+// before the Pod has a name; the ingress Deployment's Pods share one for the same reason.
+type DataplaneAuth struct {
+	Signer *auth.Signer
+	// IngressNamespace is the control plane's namespace: the only one whose ingress token
+	// (IssueIngressToken) admits zone ingresses ("": none does).
+	IngressNamespace string
+}
 
 // Authenticate implements the xDS server's DataplaneAuthenticator.
 func (a DataplaneAuth) Authenticate(_ context.Context, mesh, name, token string) error {
 	_, err := a.Signer.VerifyDataplaneToken(token, mesh, name)
-	if err == nil || mesh == "" { // mesh "" is a zone ingress: never a namespace token
+	if err == nil {
+		return nil
+	}
+	i := strings.LastIndexByte(name, '.')
+	if i <= 0 || i == len(name)-1 {
 		return err
 	}
-	if i := strings.LastIndexByte(name, '.'); i > 0 && i < len(name)-1 {
-		kind, nsErr := a.Signer.VerifyDataplaneToken(token, anyMesh, namespaceSubject(name[i+1:]))
-		if nsErr == nil && kind == auth.ProxySidecar {
+	ns := name[i+1:]
+	if mesh == "" { // a zone ingress: only the control plane namespace's ingress token
+		if a.IngressNamespace == "" || ns != a.IngressNamespace {
+			return err
+		}
+		if kind, e := a.Signer.VerifyDataplaneToken(token, "", namespaceSubject(ns)); e == nil && kind == auth.ProxyIngress {
 			return nil
 		}
+		return err
+	}
+	if kind, e := a.Signer.VerifyDataplaneToken(token, anyMesh, namespaceSubject(ns)); e == nil && kind == auth.ProxySidecar {
+		return nil
 	}
 	return err
 }
@@ -91,8 +119,11 @@ type CredentialsConfig struct {
 	// DataDir is the zone's data directory: its CA (ca/ca.pem) and dataplane token key.
 	DataDir  string
 	TokenTTL time.Duration
-	Clock    func() time.Time
-	Logger   *slog.Logger
+	// SystemNamespace is the control plane's namespace: it gets the CA ConfigMap and the
+	// ingress token Secret the zone ingress Deployment mounts ("": no ingress credentials).
+	SystemNamespace string
+	Clock           func() time.Time
+	Logger          *slog.Logger
 }
 
 // CredentialsController keeps ConfigMap zonemesh-ca (the zone's CA) and Secret
@@ -138,6 +169,7 @@ func NewCredentialsController(cfg CredentialsConfig) (*CredentialsController, er
 	}
 	cmInf := informers.NewSharedInformerFactoryWithOptions(cfg.Client, 0, byName(CAConfigMapName)).Core().V1().ConfigMaps().Informer()
 	secInf := informers.NewSharedInformerFactoryWithOptions(cfg.Client, 0, byName(TokenSecretName)).Core().V1().Secrets().Informer()
+	ingInf := informers.NewSharedInformerFactoryWithOptions(cfg.Client, 0, byName(IngressTokenSecretName)).Core().V1().Secrets().Informer()
 	enqueue := func(o any) {
 		if t, ok := o.(cache.DeletedFinalStateUnknown); ok {
 			o = t.Obj
@@ -153,7 +185,7 @@ func NewCredentialsController(cfg CredentialsConfig) (*CredentialsController, er
 		c.queue.Add(ns)
 	}
 	h := cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, o any) { enqueue(o) }, DeleteFunc: enqueue}
-	for _, inf := range []cache.SharedIndexInformer{c.nsInf, cmInf, secInf} {
+	for _, inf := range []cache.SharedIndexInformer{c.nsInf, cmInf, secInf, ingInf} {
 		if _, err := inf.AddEventHandler(h); err != nil {
 			return nil, err
 		}
@@ -162,8 +194,9 @@ func NewCredentialsController(cfg CredentialsConfig) (*CredentialsController, er
 		func(stop <-chan struct{}) { go c.nsInf.Run(stop) },
 		func(stop <-chan struct{}) { go cmInf.Run(stop) },
 		func(stop <-chan struct{}) { go secInf.Run(stop) },
+		func(stop <-chan struct{}) { go ingInf.Run(stop) },
 	}
-	c.synced = []cache.InformerSynced{c.nsInf.HasSynced, cmInf.HasSynced, secInf.HasSynced}
+	c.synced = []cache.InformerSynced{c.nsInf.HasSynced, cmInf.HasSynced, secInf.HasSynced, ingInf.HasSynced}
 	return c, nil
 }
 
@@ -183,6 +216,9 @@ func (c *CredentialsController) Run(ctx context.Context) error {
 	}
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
 		return nil // ctx ended
+	}
+	if c.cfg.SystemNamespace != "" {
+		c.queue.Add(c.cfg.SystemNamespace)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -217,11 +253,16 @@ func (c *CredentialsController) next(ctx context.Context) bool {
 	return true
 }
 
-// sync makes namespace ns's credentials current; it returns when the token wants
-// replacing (0: the namespace is not labelled).
+// sync makes namespace ns's credentials current; it returns when a token wants replacing
+// (0: the namespace has none).
 func (c *CredentialsController) sync(ctx context.Context, ns string) (time.Duration, error) {
-	if _, ok, err := c.nsInf.GetStore().GetByKey(ns); err != nil || !ok {
+	_, labelled, err := c.nsInf.GetStore().GetByKey(ns)
+	if err != nil {
 		return 0, err
+	}
+	system := ns == c.cfg.SystemNamespace
+	if !labelled && !system {
+		return 0, nil
 	}
 	caPEM, err := os.ReadFile(filepath.Join(c.cfg.DataDir, zone.CADir, "ca.pem"))
 	if err != nil {
@@ -230,8 +271,36 @@ func (c *CredentialsController) sync(ctx context.Context, ns string) (time.Durat
 	if err := c.ensureCA(ctx, ns, caPEM); err != nil {
 		return 0, err
 	}
-	return c.ensureToken(ctx, ns)
+	var next time.Duration
+	if system {
+		if next, err = c.ensureToken(ctx, ns, ingressToken); err != nil {
+			return 0, err
+		}
+	}
+	if labelled {
+		d, err := c.ensureToken(ctx, ns, sidecarToken)
+		if err != nil {
+			return 0, err
+		}
+		if next == 0 || d < next {
+			next = d
+		}
+	}
+	return next, nil
 }
+
+// tokenKind is one of the two shared tokens the controller keeps.
+type tokenKind struct {
+	secret string
+	mesh   string
+	proxy  auth.ProxyKind
+	issue  func(*auth.Signer, string, time.Duration) (string, error)
+}
+
+var (
+	sidecarToken = tokenKind{secret: TokenSecretName, mesh: anyMesh, proxy: auth.ProxySidecar, issue: IssueNamespaceToken}
+	ingressToken = tokenKind{secret: IngressTokenSecretName, mesh: "", proxy: auth.ProxyIngress, issue: IssueIngressToken}
+)
 
 func objectMeta(name, ns string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: ns,
@@ -261,27 +330,27 @@ func (c *CredentialsController) ensureCA(ctx context.Context, ns string, caPEM [
 	return err
 }
 
-func (c *CredentialsController) ensureToken(ctx context.Context, ns string) (time.Duration, error) {
+func (c *CredentialsController) ensureToken(ctx context.Context, ns string, k tokenKind) (time.Duration, error) {
 	api := c.cfg.Client.CoreV1().Secrets(ns)
 	now := c.cfg.Clock()
-	cur, err := api.Get(ctx, TokenSecretName, metav1.GetOptions{})
+	cur, err := api.Get(ctx, k.secret, metav1.GetOptions{})
 	exists := err == nil
 	if err != nil && !apierrors.IsNotFound(err) {
 		return 0, err
 	}
 	if exists {
 		after, perr := time.Parse(time.RFC3339, cur.Annotations[AnnotationRefreshAfter])
-		_, verr := c.signer.VerifyDataplaneToken(string(bytes.TrimSpace(cur.Data[TokenKey])), anyMesh, namespaceSubject(ns))
-		if perr == nil && verr == nil && now.Before(after) {
+		kind, verr := c.signer.VerifyDataplaneToken(string(bytes.TrimSpace(cur.Data[TokenKey])), k.mesh, namespaceSubject(ns))
+		if perr == nil && verr == nil && kind == k.proxy && now.Before(after) {
 			return after.Sub(now), nil
 		}
 	}
-	tok, err := IssueNamespaceToken(c.signer, ns, c.cfg.TokenTTL)
+	tok, err := k.issue(c.signer, ns, c.cfg.TokenTTL)
 	if err != nil {
 		return 0, err
 	}
 	after := now.Add(c.cfg.TokenTTL / 2).Truncate(time.Second)
-	want := &corev1.Secret{ObjectMeta: objectMeta(TokenSecretName, ns), Type: corev1.SecretTypeOpaque,
+	want := &corev1.Secret{ObjectMeta: objectMeta(k.secret, ns), Type: corev1.SecretTypeOpaque,
 		Data: map[string][]byte{TokenKey: []byte(tok)}}
 	want.Annotations = map[string]string{AnnotationRefreshAfter: after.UTC().Format(time.RFC3339)}
 	if !exists {
@@ -293,6 +362,6 @@ func (c *CredentialsController) ensureToken(ctx context.Context, ns string) (tim
 	if err != nil {
 		return 0, err
 	}
-	c.log.Info("issued namespace token", "namespace", ns, "refresh_after", after)
+	c.log.Info("issued namespace token", "namespace", ns, "secret", k.secret, "refresh_after", after)
 	return after.Sub(now), nil
 }

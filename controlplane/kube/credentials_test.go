@@ -52,6 +52,34 @@ func TestDataplaneAuthAcceptsNamespaceTokensForThatNamespaceOnly(t *testing.T) {
 			t.Errorf("%s/%s: err %v, want ok=%v", c.mesh, c.name, err, c.ok)
 		}
 	}
+	// The control plane namespace's ingress token admits zone ingresses of that namespace
+	// only, and never a sidecar; the sidecars' namespace token never admits an ingress.
+	ia := kube.DataplaneAuth{Signer: s, IngressNamespace: "zonemesh-system"}
+	ingTok, err := kube.IssueIngressToken(s, "zonemesh-system", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sysTok, err := kube.IssueNamespaceToken(s, "zonemesh-system", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		a                 kube.DataplaneAuth
+		mesh, name, token string
+		ok                bool
+	}{
+		{ia, "", "zonemesh-ingress-5f7.zonemesh-system", ingTok, true},
+		{ia, "", "zonemesh-ingress-5f7.shop", ingTok, false},
+		{ia, "default", "zonemesh-ingress-5f7.zonemesh-system", ingTok, false}, // not a sidecar token
+		{ia, "", "zonemesh-ingress-5f7.zonemesh-system", sysTok, false},        // not an ingress token
+		{a, "", "zonemesh-ingress-5f7.zonemesh-system", ingTok, false},         // no ingress namespace set
+	} {
+		err := c.a.Authenticate(ctx, c.mesh, c.name, c.token)
+		if (err == nil) != c.ok {
+			t.Errorf("ingress namespace %q, %s/%s: err %v, want ok=%v", c.a.IngressNamespace, c.mesh, c.name, err, c.ok)
+		}
+	}
+
 	// A different zone's key signs nothing here.
 	other, _ := kube.ZoneSigner(t.TempDir(), nil)
 	foreign, _ := kube.IssueNamespaceToken(other, "shop", time.Hour)
@@ -78,11 +106,11 @@ func TestCredentialsInLabelledNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	const ttl = 6 * time.Second // refreshed after 3 s
-	cc, err := kube.NewCredentialsController(kube.CredentialsConfig{Client: cs, DataDir: dir, TokenTTL: ttl})
+	cc, err := kube.NewCredentialsController(kube.CredentialsConfig{Client: cs, DataDir: dir, TokenTTL: ttl, SystemNamespace: "zm-system"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mc := kube.ModeConfig{DataDir: dir}
+	mc := kube.ModeConfig{DataDir: dir, SystemNamespace: "zm-system"}
 	da, err := mc.DataplaneAuth()
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +124,7 @@ func TestCredentialsInLabelledNamespaces(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	for name, labels := range map[string]map[string]string{"meshed": {kube.LabelInjection: "enabled"}, "plain": nil} {
+	for name, labels := range map[string]map[string]string{"meshed": {kube.LabelInjection: "enabled"}, "plain": nil, "zm-system": nil} {
 		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -121,6 +149,23 @@ func TestCredentialsInLabelledNamespaces(t *testing.T) {
 	}
 	if _, err := cs.CoreV1().Secrets("plain").Get(ctx, kube.TokenSecretName, metav1.GetOptions{}); err == nil {
 		t.Error("token secret in an unlabelled namespace")
+	}
+
+	// The control plane's namespace (not labelled) gets the CA and the ingress token the
+	// zone ingress Deployment mounts, and no sidecar token.
+	waitFor(t, func() bool {
+		cm, err := cs.CoreV1().ConfigMaps("zm-system").Get(ctx, kube.CAConfigMapName, metav1.GetOptions{})
+		if err != nil || cm.Data[kube.CAKey] != string(caPEM) {
+			return false
+		}
+		s, err := cs.CoreV1().Secrets("zm-system").Get(ctx, kube.IngressTokenSecretName, metav1.GetOptions{})
+		return err == nil && da.Authenticate(ctx, "", "zonemesh-ingress-1.zm-system", string(s.Data[kube.TokenKey])) == nil
+	})
+	if _, err := cs.CoreV1().Secrets("zm-system").Get(ctx, kube.TokenSecretName, metav1.GetOptions{}); err == nil {
+		t.Error("sidecar token secret in the unlabelled control plane namespace")
+	}
+	if _, err := cs.CoreV1().Secrets("meshed").Get(ctx, kube.IngressTokenSecretName, metav1.GetOptions{}); err == nil {
+		t.Error("ingress token secret in an injection namespace")
 	}
 
 	// Deleted or changed by someone: put back.

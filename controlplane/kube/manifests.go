@@ -183,7 +183,7 @@ func controlPlane(o InstallOptions) []any {
 			"--data-dir=/var/lib/zonemesh", "--api-addr=0.0.0.0:" + strconv.Itoa(PortAPI),
 			"--xds-addr=0.0.0.0:" + strconv.Itoa(PortXDS), "--xds-host=" + ControlPlaneName + "." + o.Namespace + ".svc",
 			"--webhook-addr=0.0.0.0:" + strconv.Itoa(PortWebhook), "--webhook-service=" + ControlPlaneName + "." + o.Namespace,
-			"--sidecar-image=" + o.Image}
+			"--sidecar-image=" + o.Image, "--system-namespace=" + o.Namespace}
 		ports = []corev1.ServicePort{{Name: "api", Port: PortAPI}, {Name: "xds", Port: PortXDS}, {Name: "webhook", Port: PortWebhook}}
 	}
 	var cports []corev1.ContainerPort
@@ -236,7 +236,7 @@ func ingress(o InstallOptions) []any {
 				Containers: []corev1.Container{{Name: "ingress", Image: o.Image, ImagePullPolicy: corev1.PullIfNotPresent,
 					Args: []string{"dp", "--mode=ingress", "--cp=" + ControlPlaneName + "." + o.Namespace + ".svc:" + strconv.Itoa(PortXDS),
 						"--ca-file=/var/run/zonemesh/ca/ca.pem", "--token-file=/var/run/zonemesh/token/token",
-						"--name=$(POD_NAME)", "--zone=" + o.Zone, "--address=0.0.0.0", "--port=" + strconv.Itoa(PortIngress),
+						"--name=$(POD_NAME)." + o.Namespace, "--zone=" + o.Zone, "--address=0.0.0.0", "--port=" + strconv.Itoa(PortIngress),
 						"--advertised-address=$(HOST_IP)", "--admin=127.0.0.1:9901"},
 					Env:   []corev1.EnvVar{env("POD_NAME", "metadata.name"), env("HOST_IP", "status.hostIP")},
 					Ports: []corev1.ContainerPort{{Name: "ingress", ContainerPort: PortIngress}},

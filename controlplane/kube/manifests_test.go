@@ -98,8 +98,18 @@ func TestManifestsApplyToAPIServer(t *testing.T) {
 		!strings.Contains(strings.Join(d.Spec.Template.Spec.Containers[0].Args, " "), "--kds-host=203.0.113.7") {
 		t.Errorf("global's KDS certificate does not name the address zones dial: %v", err)
 	}
-	if _, err := cs.AppsV1().Deployments(kube.DefaultNamespace).Get(ctx, kube.IngressName, metav1.GetOptions{}); err != nil {
+	ing, err := cs.AppsV1().Deployments(kube.DefaultNamespace).Get(ctx, kube.IngressName, metav1.GetOptions{})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The ingress Pods register as "<pod>.<namespace>" with the ingress token the zone keeps
+	// in its own namespace (the zone is told which one that is).
+	if args := strings.Join(ing.Spec.Template.Spec.Containers[0].Args, " "); !strings.Contains(args, "--name=$(POD_NAME)."+kube.DefaultNamespace) {
+		t.Errorf("ingress args %q: the name does not carry the namespace its token admits", args)
+	}
+	if cp, err := cs.AppsV1().Deployments(kube.DefaultNamespace).Get(ctx, kube.ControlPlaneName, metav1.GetOptions{}); err != nil ||
+		!strings.Contains(strings.Join(cp.Spec.Template.Spec.Containers[0].Args, " "), "--system-namespace="+kube.DefaultNamespace) {
+		t.Errorf("zone control plane is not told its namespace: %v", err)
 	}
 	if _, err := cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, kube.WebhookConfigName, metav1.GetOptions{}); err != nil {
 		t.Fatal(err)

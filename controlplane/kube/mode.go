@@ -24,6 +24,10 @@ type ModeConfig struct {
 	REST                *rest.Config
 	// Namespace limits the pod controller ("" watches all namespaces).
 	Namespace string
+	// SystemNamespace is where the control plane and its zone ingress Deployment run: the
+	// zone keeps the ingress token Secret there and admits ingresses named "<pod>.<ns>" with
+	// it ("": ingresses need tokens of their own).
+	SystemNamespace string
 	// DataDir is the zone's data directory. With it, the zone keeps the CA ConfigMap and
 	// the namespace token Secret that injected sidecars mount in every namespace labelled
 	// for injection (see CredentialsController), and DataplaneAuth accepts those tokens.
@@ -97,7 +101,8 @@ func Setup(ctx context.Context, c ModeConfig) (store.Store, []func(context.Conte
 	}
 	extras := []func(context.Context) error{pc.Run}
 	if c.DataDir != "" {
-		cc, err := NewCredentialsController(CredentialsConfig{Client: cs, DataDir: c.DataDir, Clock: c.Clock, Logger: c.Logger})
+		cc, err := NewCredentialsController(CredentialsConfig{Client: cs, DataDir: c.DataDir, SystemNamespace: c.SystemNamespace,
+			Clock: c.Clock, Logger: c.Logger})
 		if err != nil {
 			st.Close()
 			return nil, nil, err
@@ -130,5 +135,5 @@ func (c ModeConfig) DataplaneAuth() (*DataplaneAuth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kube: %w", err)
 	}
-	return &DataplaneAuth{Signer: s}, nil
+	return &DataplaneAuth{Signer: s, IngressNamespace: c.SystemNamespace}, nil
 }

@@ -59,9 +59,9 @@ func runInstall(ctx context.Context, s Streams, args []string) error {
 
 // kubeFlags are the zone command's Kubernetes-mode flags.
 type kubeFlags struct {
-	mode, kubeconfig, context, namespace string
-	webhookAddr, webhookService, image   string
-	installCRDs                          bool
+	mode, kubeconfig, context, namespace, systemNamespace string
+	webhookAddr, webhookService, image                    string
+	installCRDs                                           bool
 }
 
 func addKubeFlags(fs *flag.FlagSet) *kubeFlags {
@@ -77,6 +77,7 @@ func addKubeFlags(fs *flag.FlagSet) *kubeFlags {
 	fs.StringVar(&k.kubeconfig, "kubeconfig", "", "kubeconfig file (kubernetes mode; default in-cluster, then $KUBECONFIG)")
 	fs.StringVar(&k.context, "kube-context", "", "kubeconfig context (kubernetes mode)")
 	fs.StringVar(&k.namespace, "namespace", "", "namespace whose Pods become Dataplanes (kubernetes mode; default all)")
+	fs.StringVar(&k.systemNamespace, "system-namespace", "", "the control plane's own namespace: the zone keeps the zone ingress token Secret there (kubernetes mode; empty: none)")
 	fs.StringVar(&k.webhookAddr, "webhook-addr", "", "listen address of the sidecar injection webhook (kubernetes mode; empty: no webhook)")
 	fs.StringVar(&k.webhookService, "webhook-service", "", "NAME.NAMESPACE of the Service in front of the webhook (default: the API server calls --webhook-addr directly)")
 	fs.StringVar(&k.image, "sidecar-image", kube.DefaultImage, "image of the injected zonemesh dp container")
@@ -90,7 +91,7 @@ func (k *kubeFlags) setup(ctx context.Context, cfg *zone.Config) error {
 		return nil
 	}
 	mc := kube.ModeConfig{Zone: cfg.Name, Kubeconfig: k.kubeconfig, Context: k.context, Namespace: k.namespace,
-		DataDir: cfg.DataDir, InstallCRDs: k.installCRDs, WebhookAddr: k.webhookAddr, Clock: cfg.Clock, Logger: cfg.Logger}
+		SystemNamespace: k.systemNamespace, DataDir: cfg.DataDir, InstallCRDs: k.installCRDs, WebhookAddr: k.webhookAddr, Clock: cfg.Clock, Logger: cfg.Logger}
 	mc.Injector.Sidecar = kube.SidecarConfig{Image: k.image, Zone: cfg.Name, CPAddress: cfg.XDSAddr}
 	if k.webhookService != "" {
 		name, ns, ok := strings.Cut(k.webhookService, ".")
