@@ -108,3 +108,24 @@ func TestPolicyEndsSettling(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartedServerNeverRepeatsAVersion: a zone control plane that restarts with an empty
+// memory store counts revisions from 1 again. A reconnecting proxy announces the version it
+// holds, and the xDS server sends nothing to a proxy whose version equals its own, so two
+// incarnations built from the same store must never hand out the same version.
+func TestRestartedServerNeverRepeatsAVersion(t *testing.T) {
+	versions := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		env := servertest.Start(t, zone, seed(t))
+		f := startFleet(t, env, 1, 1)
+		ps := env.Server.Proxies()
+		if len(ps) != 1 || ps[0].Version == "" {
+			t.Fatalf("incarnation %d: proxies %+v", i, ps)
+		}
+		if versions[ps[0].Version] {
+			t.Fatalf("incarnation %d handed out version %q again: a proxy holding it would get no config", i, ps[0].Version)
+		}
+		versions[ps[0].Version] = true
+		f.Close()
+	}
+}

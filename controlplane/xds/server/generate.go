@@ -87,7 +87,7 @@ func (r *reconciler) generateOne(ctx context.Context, in *xds.Inputs, rev uint64
 		return
 	}
 	r.s.mu.Lock()
-	version := strconv.FormatUint(rev, 10)
+	version := r.s.epoch + "." + strconv.FormatUint(rev, 10)
 	if j.p.rev == rev && j.p.version != "" {
 		j.p.seq++
 		version += "." + strconv.Itoa(j.p.seq)

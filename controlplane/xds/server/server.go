@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -68,6 +71,11 @@ type Server struct {
 	metrics *metrics
 	rec     *reconciler
 	now     func() time.Time
+	// epoch prefixes every config version: a restarted zone (whose memory store counts
+	// revisions from 1 again) must never hand out a version a reconnecting proxy already
+	// holds, or the xDS server would take the proxy's stale config for current and send it
+	// nothing.
+	epoch string
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -107,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xds server: metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, metrics: m, now: cfg.Clock, certs: xds.NewCertCache(cfg.Clock),
+	s := &Server{cfg: cfg, metrics: m, now: cfg.Clock, certs: xds.NewCertCache(cfg.Clock), epoch: newEpoch(),
 		proxies: map[string]*proxy{}, done: make(chan struct{})}
 	s.cache = cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -166,3 +174,13 @@ func (s *Server) Close() error {
 func (s *Server) Certs() *xds.CertCache { return s.certs }
 
 func (s *Server) logf(format string, args ...any) { s.cfg.Logf(format, args...) }
+
+// newEpoch is this server instance's version prefix: random, so two incarnations never share
+// one, whatever the clocks say.
+func newEpoch() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	return hex.EncodeToString(b[:])
+}
