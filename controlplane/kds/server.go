@@ -78,6 +78,9 @@ type GlobalServer struct {
 	// staleSent is the seeded defect resync-stale's memory: per zone, what its last stream was
 	// sent (nil unless the defect is seeded).
 	staleSent map[string]map[string]map[string]bool
+	// burstStart and burstCount are the seeded defect burst-truncated's window (pump only).
+	burstStart time.Time
+	burstCount int
 
 	pendMu  sync.Mutex
 	pending Batch
@@ -187,11 +190,24 @@ func (g *GlobalServer) pump() {
 			}
 		}
 		// Seeded defect (burst-truncated) for the mutation run only; constant false in production builds.
-		if defect.Active(defect.BurstTruncated) && len(evs) > 100 {
-			evs = evs[:100]
+		if defect.Active(defect.BurstTruncated) {
+			evs = g.truncateBurst(evs)
 		}
 		g.apply(evs)
 	}
+}
+
+// truncateBurst is the seeded defect burst-truncated: at most 100 changes a second pass,
+// the rest are dropped. A cap per second rather than per batch: how a burst splits into
+// batches depends on timing, the defect must not.
+func (g *GlobalServer) truncateBurst(evs []store.Event) []store.Event {
+	now := time.Now()
+	if now.Sub(g.burstStart) > time.Second {
+		g.burstStart, g.burstCount = now, 0
+	}
+	keep := min(len(evs), max(0, 100-g.burstCount))
+	g.burstCount += keep
+	return evs[:keep]
 }
 
 // apply turns events into one UpdateResources call per type.

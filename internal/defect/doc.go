@@ -26,7 +26,7 @@ const (
 	ClientCertUnverified = "client-cert-unverified" // proxy: an inbound accepts any client certificate, mesh CA or not
 	IdentityDropped      = "identity-dropped"       // proxy: the inbound does not pass the caller's identity on (no XFCC)
 	ZeroWeightKept       = "zero-weight-kept"       // xds: a split entry of weight 0 is read as unset and given weight 50
-	BurstTruncated       = "burst-truncated"        // kds: global sends at most 100 changes of a burst, drops the rest
+	BurstTruncated       = "burst-truncated"        // kds: global passes at most 100 changes a second to zones, drops the rest
 	ZombieDataplanes     = "zombie-dataplanes"      // kds: global ignores the removals zones upload
 	RequestsShed         = "requests-shed"          // proxy: 0.5% of requests answered 503 in steady state
 	StateDroppedOffline  = "state-dropped-offline"  // kds: a zone that loses global deletes everything global sent it
