@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/moby/client"
-
 	"github.com/zonemesh/zonemesh/controlplane/cptest"
 	"github.com/zonemesh/zonemesh/harness/backend/docker"
 	"github.com/zonemesh/zonemesh/harness/run"
@@ -57,16 +55,11 @@ func TestDefaultScenarioOnDocker(t *testing.T) {
 		t.Errorf("verdict %s", res.Verdict)
 	}
 
-	f := client.Filters{}.Add("label", docker.LabelPID+"="+strconv.Itoa(os.Getpid()))
-	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	cs, ns, err := docker.Labelled(ctx, cli, docker.LabelPID+"="+strconv.Itoa(os.Getpid()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cs.Items) != 0 || len(ns.Items) != 0 {
-		t.Errorf("after the run, %d containers and %d networks of this process remain", len(cs.Items), len(ns.Items))
+	if cs != 0 || ns != 0 {
+		t.Errorf("after the run, %d containers and %d networks of this process remain", cs, ns)
 	}
 }

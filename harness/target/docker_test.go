@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/moby/client"
-
 	"github.com/zonemesh/zonemesh/conformance"
 	"github.com/zonemesh/zonemesh/controlplane/cptest"
 	"github.com/zonemesh/zonemesh/harness/backend/docker"
@@ -92,17 +90,12 @@ func TestConformanceOnDocker(t *testing.T) {
 		t.Fatalf("no docker run id in the child's progress:\n%s", stderr.String())
 	}
 	for _, sel := range []string{docker.LabelRun + "=" + run, docker.LabelPID + "=" + strconv.Itoa(pid)} {
-		f := client.Filters{}.Add("label", sel)
-		cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+		cs, ns, err := docker.Labelled(ctx, cli, sel)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(cs.Items) != 0 || len(ns.Items) != 0 {
-			t.Errorf("after the run, %s still labels %d containers and %d networks", sel, len(cs.Items), len(ns.Items))
+		if cs != 0 || ns != 0 {
+			t.Errorf("after the run, %s still labels %d containers and %d networks", sel, cs, ns)
 		}
 	}
 }

@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"context"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -22,8 +20,6 @@ import (
 
 	"github.com/zonemesh/zonemesh/conformance"
 	"github.com/zonemesh/zonemesh/controlplane/auth"
-	"github.com/zonemesh/zonemesh/controlplane/kds"
-	"github.com/zonemesh/zonemesh/controlplane/store"
 	"github.com/zonemesh/zonemesh/controlplane/xds"
 	"github.com/zonemesh/zonemesh/harness/backend/process"
 )
@@ -99,24 +95,14 @@ func foreignCert() (tls.Certificate, error) {
 // reports whether global let it connect.
 func (r *Reference) ProbeZoneAuth(ctx context.Context, zone string, cred conformance.CredentialKind, wait time.Duration) (bool, error) {
 	var signer *auth.Signer
-	claimed := zone
-	switch cred {
-	case conformance.CredentialForged:
-		_, key, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return false, err
-		}
-		signer = auth.NewSigner(key, time.Now)
-	case conformance.CredentialOtherZone:
+	if cred == conformance.CredentialOtherZone {
 		s, err := auth.LoadSigner(r.env.Global.ZoneTokenKeyFile, time.Now)
 		if err != nil {
 			return false, err
 		}
-		signer, claimed = s, r.topo.Zones[0].Name
-	default:
-		return false, fmt.Errorf("unknown credential %q: %w", cred, conformance.ErrUnsupported)
+		signer = s
 	}
-	tok, err := signer.IssueZoneToken(claimed, time.Hour)
+	tok, err := ZoneProbeToken(cred, zone, r.topo.Zones[0].Name, signer)
 	if err != nil {
 		return false, err
 	}
@@ -124,37 +110,16 @@ func (r *Reference) ProbeZoneAuth(ctx context.Context, zone string, cred conform
 	if err != nil {
 		return false, err
 	}
-	connected := make(chan struct{}, 1)
-	c := kds.NewZoneClient(kds.ZoneOptions{Zone: zone, GlobalAddr: r.env.Global.KDSAddr, TLS: creds, Token: tok,
-		Store: store.NewMemory(time.Now), OnState: func(ok bool, _ error) {
-			if ok {
-				select {
-				case connected <- struct{}{}:
-				default:
-				}
-			}
-		}})
-	cctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- c.Run(cctx) }()
-	accepted := false
-	select {
-	case <-connected:
-		accepted = true
-	case <-cctx.Done():
-	}
-	if !accepted {
-		// A client that connected without ever saying so still shows up at global.
-		if zs, err := r.Zones(ctx); err == nil {
-			for _, s := range zs {
-				accepted = accepted || (s.Name == zone && s.Online)
+	return KDSAccepts(ctx, r.env.Global.KDSAddr, creds, zone, tok, wait, func(ctx context.Context) bool {
+		zs, err := r.Zones(ctx)
+		if err != nil {
+			return false
+		}
+		for _, s := range zs {
+			if s.Name == zone && s.Online {
+				return true
 			}
 		}
-	}
-	cancel()
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		return accepted, fmt.Errorf("probe zone client: %w", err)
-	}
-	return accepted, nil
+		return false
+	})
 }

@@ -120,3 +120,18 @@ func alive(pid string) bool {
 	err = p.Signal(syscall.Signal(0))
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
+
+// Labelled counts the containers (whatever their state) and networks carrying label
+// ("key=value"): what `docker ps -a` and `docker network ls` show of a run.
+func Labelled(ctx context.Context, cli *tc.DockerClient, label string) (containers, networks int, err error) {
+	f := client.Filters{}.Add("label", label)
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return 0, 0, err
+	}
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		return 0, 0, err
+	}
+	return len(cs.Items), len(ns.Items), nil
+}

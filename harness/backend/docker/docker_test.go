@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/moby/client"
 	tc "github.com/testcontainers/testcontainers-go"
 
 	"github.com/zonemesh/zonemesh/controlplane/cptest"
@@ -60,15 +59,9 @@ func TestImageIsBuiltOnceAndNeverPulled(t *testing.T) {
 // leftovers counts the containers and networks labelled with run.
 func leftovers(t *testing.T, cli *tc.DockerClient, run string) (int, int) {
 	t.Helper()
-	ctx := context.Background()
-	f := client.Filters{}.Add("label", docker.LabelRun+"="+run)
-	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	cs, ns, err := docker.Labelled(context.Background(), cli, docker.LabelRun+"="+run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(cs.Items), len(ns.Items)
+	return cs, ns
 }

@@ -2,8 +2,6 @@ package nodeagent_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +34,7 @@ import (
 	"github.com/zonemesh/zonemesh/dataplane/echo"
 	"github.com/zonemesh/zonemesh/harness/kubetest"
 	"github.com/zonemesh/zonemesh/harness/mesh"
+	"github.com/zonemesh/zonemesh/harness/target"
 )
 
 // kubeZoneIndex is the suite zone run in Kubernetes mode: zone-b, the one MZ-SYNC-003 scales.
@@ -300,20 +299,7 @@ func (m *mixedTarget) Inventory(ctx context.Context) ([]conformance.Workload, er
 // ProbeZoneAuth connects to global as zone with a forged token, or with a valid token of
 // another zone, and reports whether global let it in.
 func (m *mixedTarget) ProbeZoneAuth(ctx context.Context, zoneName string, cred conformance.CredentialKind, wait time.Duration) (bool, error) {
-	signer, claimed := m.g.Signer(), zoneName
-	switch cred {
-	case conformance.CredentialForged:
-		_, key, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return false, err
-		}
-		signer = auth.NewSigner(key, time.Now)
-	case conformance.CredentialOtherZone:
-		claimed = m.topo.Zones[0].Name
-	default:
-		return false, fmt.Errorf("credential %q: %w", cred, conformance.ErrUnsupported)
-	}
-	tok, err := signer.IssueZoneToken(claimed, time.Hour)
+	tok, err := target.ZoneProbeToken(cred, zoneName, m.topo.Zones[0].Name, m.g.Signer())
 	if err != nil {
 		return false, err
 	}
@@ -321,29 +307,7 @@ func (m *mixedTarget) ProbeZoneAuth(ctx context.Context, zoneName string, cred c
 	if err != nil {
 		return false, err
 	}
-	connected := make(chan struct{}, 1)
-	c := kds.NewZoneClient(kds.ZoneOptions{Zone: zoneName, GlobalAddr: m.g.KDSAddr(), TLS: creds, Token: tok,
-		Store: store.NewMemory(time.Now), OnState: func(ok bool, _ error) {
-			if ok {
-				select {
-				case connected <- struct{}{}:
-				default:
-				}
-			}
-		}})
-	cctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- c.Run(cctx) }()
-	accepted := false
-	select {
-	case <-connected:
-		accepted = true
-	case <-cctx.Done():
-	}
-	cancel()
-	<-done
-	return accepted, nil
+	return target.KDSAccepts(ctx, m.g.KDSAddr(), creds, zoneName, tok, wait, nil)
 }
 
 func (m *mixedTarget) Converged(ctx context.Context) error {
