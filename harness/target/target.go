@@ -206,7 +206,13 @@ func (r *Reference) Proxies(ctx context.Context, zone string) ([]conformance.Pro
 	if z == nil {
 		return nil, fmt.Errorf("unknown zone %q", zone)
 	}
-	ps, err := mesh.Proxies(ctx, z.Info.APIURL)
+	return ZoneProxies(ctx, z.Info.APIURL)
+}
+
+// ZoneProxies reads what each proxy of a zone was sent and ACKed from the zone control
+// plane's API at apiURL.
+func ZoneProxies(ctx context.Context, apiURL string) ([]conformance.ProxyVersions, error) {
+	ps, err := mesh.Proxies(ctx, apiURL)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,6 @@ import (
 	"github.com/zonemesh/zonemesh/controlplane/zone"
 	"github.com/zonemesh/zonemesh/dataplane/echo"
 	"github.com/zonemesh/zonemesh/harness/kubetest"
-	"github.com/zonemesh/zonemesh/harness/mesh"
 	"github.com/zonemesh/zonemesh/harness/target"
 )
 
@@ -380,19 +379,7 @@ func (m *mixedTarget) Proxies(ctx context.Context, zoneName string) ([]conforman
 	if c == nil {
 		return nil, fmt.Errorf("unknown zone %q", zoneName)
 	}
-	ps, err := mesh.Proxies(ctx, c.BaseURL)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]conformance.ProxyVersions, 0, len(ps))
-	for _, p := range ps {
-		pv := conformance.ProxyVersions{ID: p.ID, Types: map[string]conformance.TypeVersion{}}
-		for t, s := range p.Types {
-			pv.Types[t] = conformance.TypeVersion{Sent: s.Sent, Acked: s.Acked, AckedAt: s.AckedAt}
-		}
-		out = append(out, pv)
-	}
-	return out, nil
+	return target.ZoneProxies(ctx, c.BaseURL)
 }
 func (m *mixedTarget) Do(context.Context, conformance.Action, conformance.Component) error {
 	return unsupported("Do")
