@@ -154,12 +154,18 @@ func (p *Proxy) serveIngress(name string, c net.Conn) {
 		p.unknownSNI.Add(1)
 		return
 	}
+	p.passIngress(rt, cluster, c, hello)
+}
+
+// passIngress connects to an endpoint of cluster, replays first (the bytes read to route the
+// connection) and pipes the rest both ways.
+func (p *Proxy) passIngress(rt *runtime, cluster string, c net.Conn, first []byte) {
 	up := p.dialCluster(rt, cluster)
 	if up.c == nil {
 		return
 	}
 	defer up.c.Close()
-	if _, err := up.c.Write(hello); err != nil {
+	if _, err := up.c.Write(first); err != nil {
 		return
 	}
 	pipe(end{c: c}, up)
@@ -184,15 +190,11 @@ func (p *Proxy) servePlaintextDefect(name string, c net.Conn, r io.Reader) {
 		if !strings.HasPrefix(sni, svc+".") {
 			continue
 		}
-		up := p.dialCluster(rt, cluster)
-		if up.c == nil {
+		var first bytes.Buffer
+		if err := req.Write(&first); err != nil {
 			return
 		}
-		defer up.c.Close()
-		if err := req.Write(up.c); err != nil {
-			return
-		}
-		pipe(end{c: c}, up)
+		p.passIngress(rt, cluster, c, first.Bytes())
 		return
 	}
 }

@@ -132,7 +132,13 @@ func (r *Reference) PolicyVersion(ctx context.Context, zone, kind, name string) 
 		}
 		c = z.Client
 	}
-	res, err := c.Get(ctx, resource.Key{Kind: resource.Kind(kind), Mesh: r.topo.Mesh, Name: name})
+	return StoredVersion(ctx, c, resource.Key{Kind: resource.Kind(kind), Mesh: r.topo.Mesh, Name: name})
+}
+
+// StoredVersion reads the version of key from the control plane behind c; a resource that is
+// not there is reported as not found, not as an error.
+func StoredVersion(ctx context.Context, c *api.Client, key resource.Key) (uint64, bool, error) {
+	res, err := c.Get(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, false, nil
 	}

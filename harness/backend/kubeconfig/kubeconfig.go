@@ -136,19 +136,10 @@ func (b *Backend) StartGlobal(ctx context.Context, c topology.Component) (*backe
 	if err := putSecret(ctx, cs, ns, "zonemesh-global-seed", seed); err != nil {
 		return nil, err
 	}
-	m, err := kube.Manifests(kube.InstallOptions{Mode: "global", Namespace: ns, Image: b.opts.Image, SeedSecret: "zonemesh-global-seed"})
+	h, host, err := b.install(ctx, cfg, cs, kctx, c.Name, kube.InstallOptions{Mode: "global", Namespace: ns, Image: b.opts.Image, SeedSecret: "zonemesh-global-seed"})
 	if err != nil {
 		return nil, err
 	}
-	if err := kube.Apply(ctx, cfg, m); err != nil {
-		return nil, err
-	}
-	b.record(kctx, ns)
-	h := &deployment{name: c.Name, cs: cs, ns: ns, deploy: kube.ControlPlaneName}
-	if err := b.wait(ctx, h); err != nil {
-		return nil, err
-	}
-	host := kube.ControlPlaneName + "." + ns + ".svc"
 	return &backend.GlobalInfo{Handle: h, APIURL: "http://" + host + ":" + strconv.Itoa(kube.PortAPI),
 		KDSAddr: host + ":" + strconv.Itoa(kube.PortKDS), AdminToken: string(seed["admin-token"]),
 		CAFile: filepath.Join(dir, global.CADir, ca.CertFile), ZoneTokenKeyFile: filepath.Join(dir, global.ZoneTokenKeyFile), DataDir: dir}, nil
@@ -177,6 +168,24 @@ func globalSeed(dir string) (map[string][]byte, error) {
 	return out, nil
 }
 
+// install applies the install manifests o describes to the cluster of context kctx and waits
+// for the control plane Deployment; it returns its handle and the Service's host name.
+func (b *Backend) install(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, kctx, name string, o kube.InstallOptions) (*deployment, string, error) {
+	m, err := kube.Manifests(o)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := kube.Apply(ctx, cfg, m); err != nil {
+		return nil, "", err
+	}
+	b.record(kctx, o.Namespace)
+	h := &deployment{name: name, cs: cs, ns: o.Namespace, deploy: kube.ControlPlaneName}
+	if err := b.wait(ctx, h); err != nil {
+		return nil, "", err
+	}
+	return h, kube.ControlPlaneName + "." + o.Namespace + ".svc", nil
+}
+
 // StartZone installs a Kubernetes-mode zone control plane (and its ingress Deployment)
 // joined to global with spec's token.
 func (b *Backend) StartZone(ctx context.Context, c topology.Component, spec backend.ZoneSpec) (*backend.ZoneInfo, error) {
@@ -199,19 +208,10 @@ func (b *Backend) StartZone(ctx context.Context, c topology.Component, spec back
 	if err := putSecret(ctx, cs, ns, "zonemesh-global", map[string][]byte{"ca.pem": caPEM, "zone-token": []byte(spec.ZoneToken)}); err != nil {
 		return nil, err
 	}
-	m, err := kube.Manifests(kube.InstallOptions{Mode: "zone", Zone: c.Zone, GlobalAddress: spec.GlobalAddr, Namespace: ns, Image: b.opts.Image})
+	h, host, err := b.install(ctx, cfg, cs, kctx, c.Name, kube.InstallOptions{Mode: "zone", Zone: c.Zone, GlobalAddress: spec.GlobalAddr, Namespace: ns, Image: b.opts.Image})
 	if err != nil {
 		return nil, err
 	}
-	if err := kube.Apply(ctx, cfg, m); err != nil {
-		return nil, err
-	}
-	b.record(kctx, ns)
-	h := &deployment{name: c.Name, cs: cs, ns: ns, deploy: kube.ControlPlaneName}
-	if err := b.wait(ctx, h); err != nil {
-		return nil, err
-	}
-	host := kube.ControlPlaneName + "." + ns + ".svc"
 	return &backend.ZoneInfo{Handle: h, APIURL: "http://" + host + ":" + strconv.Itoa(kube.PortAPI),
 		XDSAddr: host + ":" + strconv.Itoa(kube.PortXDS)}, nil
 }

@@ -240,14 +240,7 @@ func (m *mixedTarget) PolicyVersion(ctx context.Context, zoneName, kind, name st
 			return 0, false, fmt.Errorf("unknown zone %q", zoneName)
 		}
 	}
-	r, err := c.Get(ctx, resource.Key{Kind: resource.Kind(kind), Mesh: m.topo.Mesh, Name: name})
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	return r.Version, true, nil
+	return target.StoredVersion(ctx, c, resource.Key{Kind: resource.Kind(kind), Mesh: m.topo.Mesh, Name: name})
 }
 
 func (m *mixedTarget) ApplyAnonymous(ctx context.Context, yaml []byte) error {
