@@ -64,6 +64,12 @@ func (b Bound) Ratio() float64 { return b.ratio }
 
 func (b Bound) String() string { return b.raw }
 
+// DurationBound is the bound of a propagation or recovery check built in code rather than read
+// from YAML.
+func DurationBound(d time.Duration) Bound {
+	return Bound{raw: d.String(), set: true, d: d}
+}
+
 // UnmarshalYAML keeps the scalar; Parse interprets it once the check type is known.
 func (b *Bound) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {

@@ -16,8 +16,9 @@ import (
 )
 
 // TestDefaultScenarioOnDocker runs what `make run` runs, with every component a container
-// (`zonemesh run scenarios/multizone-basic.yaml --backend docker`): every check must pass, and
-// afterwards the engine must hold no container and no network this process labelled.
+// (`zonemesh run scenarios/multizone-basic.yaml --backend docker`): every check must pass (with
+// propagation bounds widened by testSlack), and afterwards the engine must hold no container and
+// no network this process labelled.
 func TestDefaultScenarioOnDocker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("brings up the default scenario as containers (about a minute); skipped with -short")
@@ -37,6 +38,7 @@ func TestDefaultScenarioOnDocker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	loosenPropagation(t, sc)
 	out := t.TempDir()
 	r, err := run.New(sc, run.Options{Out: out, Binary: cptest.Binary(t), Backend: scenarios.BackendDocker, Progress: testWriter{t}})
 	if err != nil {
@@ -47,6 +49,7 @@ func TestDefaultScenarioOnDocker(t *testing.T) {
 		t.Fatalf("run: %v (evidence %s)", err, out)
 	}
 	for _, c := range res.Checks {
+		t.Logf("check %s: %s %s", c.Name, c.Verdict, c.Message)
 		if c.Verdict != reports.Pass {
 			t.Errorf("check %s failed on docker: %s", c.Name, c.Message)
 		}
