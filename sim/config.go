@@ -58,6 +58,12 @@ type Costs struct {
 	ProxyApply        Cost // a proxy applies a config and ACKs (zone-local network included); units = resources
 	Resync            Cost // global prepares a resync for a reconnecting zone; units = missing versions
 	ZoneWorkers       int
+	// CyclePrep is a zone's work once per push cycle, before any proxy's (the real server
+	// gathers every resource into one set of generation inputs); units = resources. It is
+	// the pool's work, spread over its workers as a pass's time × workers is measured, and
+	// slows with the cycle. Kind "" (the default) is none: a pass's cost is then all per
+	// proxy, which reads a fixed cost amortized over few proxies as a dearer proxy.
+	CyclePrep Cost
 	// CycleFactor is a push cycle's slowdown, drawn once per cycle (and once per reconnect
 	// storm): every regenerate, push and apply time of the cycle is multiplied by it. A zone CP
 	// slows whole passes at once (GC, one pass regenerating many proxies, CPU contention), so
@@ -193,6 +199,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Costs.CycleFactor.Kind != "" {
 		if err := c.Costs.CycleFactor.Validate("costs.cycleFactor"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Costs.CyclePrep.Base.Kind != "" {
+		if err := c.Costs.CyclePrep.Base.Validate("costs.cyclePrep"); err != nil {
 			errs = append(errs, err)
 		}
 	}

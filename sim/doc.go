@@ -13,10 +13,12 @@
 //     delivers them after the heal) until the keepalive declares the stream dead; the zone then
 //     redials with jittered exponential backoff and global resyncs what it lacks.
 //   - A zone stores what it receives (one FIFO store), then its worker pool runs a push cycle
-//     covering every stored version: each proxy costs a regenerate plus a push, and applies and
-//     ACKs after its own apply time. Versions that arrive during a cycle go in the next one.
+//     covering every stored version: with Costs.CyclePrep the cycle first does its fixed work
+//     (gathering the resources every config is built from), then each proxy costs a regenerate
+//     plus a push, and applies and ACKs after its own apply time. Versions that arrive during
+//     a cycle go in the next one.
 //     With Costs.CycleFactor, one slowdown is drawn per cycle (and per reconnect storm) and
-//     multiplies every regenerate, push and apply time in it: a loaded zone CP slows whole
+//     multiplies every prep, regenerate, push and apply time in it: a loaded zone CP slows whole
 //     passes, which independent per-proxy draws would average away.
 //   - A crashed zone CP loses its streams and its cycle in progress; on restart it resyncs and
 //     its proxies, redialling on their own backoff since the crash, form a reconnect storm that

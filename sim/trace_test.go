@@ -30,7 +30,7 @@ func traceConfig() Config {
 }
 
 // TestTraces runs the scripts under testdata/trace: `reset` starts from the base config again,
-// `config k=v…` adjusts it (slowdown=F or LO..HI sets a cycle factor),
+// `config k=v…` adjusts it (slowdown=F or LO..HI sets a cycle factor, prep=MS a per-cycle cost),
 // `write at=…`, `partition|crash|failover at=… for=… [zones=1,2] [oneway=toglobal|tozone]`
 // add events, `run` prints the model trace and the outcome. -rewrite regenerates the files.
 func TestTraces(t *testing.T) {
@@ -89,6 +89,9 @@ func TestTraces(t *testing.T) {
 						default:
 							d.Fatalf(t, "slowdown: want F or LO..HI, got %q", args[k])
 						}
+					case "prep":
+						// A per-cycle fixed cost in milliseconds, constant.
+						cfg.Costs.CyclePrep = Cost{Base: Fixed(num(k) / 1e3)}
 					case "jitter":
 						cfg.Timers.ZoneReconnect.Jitter, cfg.Timers.ProxyReconnect.Jitter = num(k), num(k)
 					default:

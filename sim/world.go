@@ -79,7 +79,8 @@ type world struct {
 
 	intake, send, store, regen, push, apply, resync sampler
 	wan                                             Prob
-	cycleFactor                                     Prob // nil: no cycle factor
+	cycleFactor                                     Prob     // nil: no cycle factor
+	prep                                            *sampler // nil: no per-cycle work
 
 	zones []zone
 
@@ -110,6 +111,10 @@ func newWorld(cfg *Config) *world {
 	w.wan = cfg.WAN.Latency.Prob(src)
 	if c.CycleFactor.Kind != "" {
 		w.cycleFactor = c.CycleFactor.Prob(src)
+	}
+	if c.CyclePrep.Base.Kind != "" {
+		s := newSampler(c.CyclePrep, src)
+		w.prep = &s
 	}
 	per := cfg.ProxiesPerZone.Prob(src)
 	w.zones = make([]zone, cfg.Zones)

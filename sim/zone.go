@@ -83,7 +83,7 @@ func (w *world) startCycle(i int) {
 }
 
 // cycle computes one push cycle starting at start for versions first… whose store-done times
-// are stored, keeps its proxies' apply times in z.cyc for recording when the cycle ends (or
+// are stored (after the cycle's fixed work, if any), keeps its proxies' apply times in z.cyc for recording when the cycle ends (or
 // partly, if the CP crashes first), and returns when the pool is free and when the last
 // proxy applied. Up to SamplesPerCycle proxies it is exact (W workers, FIFO); beyond, proxies
 // are split into that many equal strata whose summed cost keeps the pool busy (fluid W
@@ -102,6 +102,15 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 	record := func(done, applied int64, weight uint32) {
 		lastApply = max(lastApply, applied)
 		z.cyc = append(z.cyc, cycSample{done: done, applied: applied, weight: weight})
+	}
+	if w.prep != nil {
+		// The pass's fixed work comes first; no proxy is generated before it is done.
+		prep := scaled(w.prep.draw(R), f) / W
+		if w.trace != nil {
+			w.tracef("zone-%d cycle prep %s", i+1, ms(prep))
+		}
+		w.m.busy(i, start, start+prep, 1)
+		start += prep
 	}
 	if N <= S {
 		free := w.m.workerScratch(int(W), start)

@@ -24,9 +24,13 @@ func TestFitPerCycleRecoversLineAndFactor(t *testing.T) {
 		units[i] = float64([]int{100, 200, 300}[i%3] + i%30)
 		means[i] = (0.002 + 4e-6*units[i]) * fac[i] * (1 + 0.01*r.NormFloat64())
 	}
-	st, f, err := FitPerCycle(means, nil, units, "resources")
+	cf, err := FitPerCycle(PerCycle{Means: means, Units: units, UnitName: "resources"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	st, f := cf.Stage, cf.Factor
+	if cf.Prep != nil {
+		t.Errorf("a per-cycle cost %v fitted without proxies", cf.Prep.Fit.Dist)
 	}
 	near(t, "base", st.Fit.Dist.Value, 0.002, 0.10)
 	near(t, "perUnit", st.PerUnit, 4e-6, 0.15)
@@ -43,7 +47,7 @@ func TestFitPerCycleRecoversLineAndFactor(t *testing.T) {
 	for i := range apply {
 		cycle[i], apply[i] = i, 0.002*fac[i]
 	}
-	got, err := deflate(apply, cycle, CycleFactors(st, means, units))
+	got, err := deflate(apply, cycle, cf.Factors(means, units, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,15 +69,82 @@ func TestFitPerCycleFromWork(t *testing.T) {
 		work[i] = (0.0006 + 1.3e-6*units[i]) * (1 + 0.05*r.NormFloat64())
 		means[i] = work[i] * stretch[i]
 	}
-	st, f, err := FitPerCycle(means, work, units, "resources")
+	cf, err := FitPerCycle(PerCycle{Means: means, Work: work, Units: units, UnitName: "resources"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	near(t, "base", st.Fit.Dist.Value, 0.0006, 0.10)
-	near(t, "perUnit", st.PerUnit, 1.3e-6, 0.10)
-	near(t, "stretch mean", f.Dist.Prob(nil).Mean(), 2.2, 0.05)
-	if _, _, err := FitPerCycle(means, work[:5], units, "resources"); err == nil || !strings.Contains(err.Error(), "work") {
-		t.Errorf("short work: %v", err)
+	near(t, "base", cf.Stage.Fit.Dist.Value, 0.0006, 0.10)
+	near(t, "perUnit", cf.Stage.PerUnit, 1.3e-6, 0.10)
+	near(t, "stretch mean", cf.Factor.Dist.Prob(nil).Mean(), 2.2, 0.05)
+	for _, bad := range []struct {
+		pc   PerCycle
+		want string
+	}{
+		{PerCycle{Means: means, Work: work[:5], Units: units}, "work"},
+		{PerCycle{Means: means, Units: units, Proxies: units[:7]}, "proxies"},
+		{PerCycle{Means: means, Units: units, Proxies: make([]float64, len(means))}, "proxies: cycle 0"},
+	} {
+		if _, err := FitPerCycle(bad.pc); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("want an error containing %q, got %v", bad.want, err)
+		}
+	}
+}
+
+// A pass that does fixed work before its proxies (the shape the reference zone measures: CPU
+// per proxy falls from 100 to 300 proxies, then rises to 1,000): with the proxy counts the
+// fit separates the per-cycle cost from the per-resource slope and predicts a size it never
+// saw; a line in resources alone, fitted to the same cycles, predicts it badly.
+func TestFitPerCycleSeparatesFixedCost(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	const prep, base, slope = 0.060, 0.0006, 1.5e-6 // s per cycle, s per proxy, s per resource
+	truth := func(res, proxies float64) float64 { return prep/proxies + base + slope*res }
+	var means, work, units, proxies []float64
+	for _, n := range []float64{100, 200, 300} {
+		for i := range 100 {
+			res := n + float64(i) + 1
+			w := truth(res, n) * (1 + 0.05*r.NormFloat64())
+			units, proxies = append(units, res), append(proxies, n)
+			work, means = append(work, w), append(means, w*2)
+		}
+	}
+	cf, err := FitPerCycle(PerCycle{Means: means, Work: work, Units: units, UnitName: "resources", Proxies: proxies})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cf.Prep == nil {
+		t.Fatal("no per-cycle cost fitted")
+	}
+	near(t, "prep", cf.Prep.Fit.Dist.Value, prep, 0.10)
+	near(t, "perUnit", cf.Stage.PerUnit, slope, 0.15)
+	near(t, "base", cf.Stage.Fit.Dist.Value, base, 0.25)
+	want := truth(1101, 1000)
+	near(t, "held-out 1000 proxies", cf.Line(1101, 1000), want, 0.05)
+
+	alone, err := FitPerCycle(PerCycle{Means: means, Work: work, Units: units, UnitName: "resources"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := alone.Line(1101, 0); math.Abs(got-want)/want < 0.2 {
+		t.Errorf("a line in resources alone predicts %.3gs at 1000 proxies, within 20%% of %.3gs: the test data do not show what the per-cycle term is for", got, want)
+	}
+
+	// Through a samples file, the per-cycle cost becomes the cyclePrep stage and the
+	// simulator's CyclePrep; measured as well, it is refused.
+	s := &Samples{Stages: map[string]StageSample{ProxyRegen: {Seconds: means, Work: work, Units: units, UnitIs: "resources", Proxies: proxies, PerCycle: true}}}
+	f, err := Calibrate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sim.Defaults()
+	if err := f.Apply(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Costs.CyclePrep.Base != f.Stages[CyclePrep].Fit.Dist || cfg.Costs.CyclePrep.Base.Value != cf.Prep.Fit.Dist.Value {
+		t.Errorf("applied prep %+v, fitted %+v", cfg.Costs.CyclePrep, cf.Prep)
+	}
+	s.Stages[CyclePrep] = StageSample{Seconds: work}
+	if _, err := Calibrate(s); err == nil || !strings.Contains(err.Error(), "stages.cyclePrep") {
+		t.Errorf("prep fitted and measured: %v", err)
 	}
 }
 
@@ -133,6 +204,7 @@ func TestCalibrateCycleFactorFromSamples(t *testing.T) {
 			s.Stages[ProxyRegen] = StageSample{Seconds: regen}
 		}, "no stage is per cycle"},
 		{func(s *Samples) { s.Stages[ZoneStore] = StageSample{Seconds: regen, Work: regen} }, "stages.zoneStore.work"},
+		{func(s *Samples) { s.Stages[ZoneStore] = StageSample{Seconds: regen, Proxies: regen} }, "stages.zoneStore.proxies"},
 	} {
 		bad := &Samples{Stages: map[string]StageSample{ProxyRegen: s.Stages[ProxyRegen], ProxyApply: s.Stages[ProxyApply]}}
 		tc.edit(bad)

@@ -20,6 +20,7 @@ const (
 	GlobalIntake = "globalIntake"
 	ZoneSend     = "zoneSend"
 	ZoneStore    = "zoneStore"
+	CyclePrep    = "cyclePrep"
 	ProxyRegen   = "proxyRegen"
 	ProxyPush    = "proxyPush"
 	ProxyApply   = "proxyApply"
@@ -27,7 +28,7 @@ const (
 )
 
 // StageNames lists every stage a file may calibrate.
-var StageNames = []string{GlobalIntake, ZoneSend, ZoneStore, ProxyRegen, ProxyPush, ProxyApply, Resync}
+var StageNames = []string{GlobalIntake, ZoneSend, ZoneStore, CyclePrep, ProxyRegen, ProxyPush, ProxyApply, Resync}
 
 // Stage is one calibrated cost: a fitted base distribution plus a fitted per-unit slope.
 type Stage struct {
@@ -128,6 +129,8 @@ func (f *File) Apply(cfg *sim.Config) error {
 			c.ZoneSend = cost
 		case ZoneStore:
 			c.ZoneStore = cost
+		case CyclePrep:
+			c.CyclePrep = cost
 		case ProxyRegen:
 			c.ProxyRegen = cost
 		case ProxyPush:

@@ -29,6 +29,9 @@ type StageSample struct {
 	// Work, with PerCycle, is each cycle's CPU seconds per proxy (same length as Seconds): the
 	// cost line is fitted to it and the factor is the wall time's stretch over it.
 	Work []float64 `json:"work,omitempty"`
+	// Proxies, with PerCycle, is each cycle's proxy count (same length as Seconds): a fixed
+	// cost per cycle is fitted alongside the per-proxy line and becomes the cyclePrep stage.
+	Proxies []float64 `json:"proxies,omitempty"`
 	// Cycle, if set, gives each sample's push cycle (an index into the PerCycle stage's
 	// Seconds): the cost slows with its cycle, so it is fitted once that cycle's factor is
 	// divided out, and the simulator multiplies it back.
@@ -76,12 +79,18 @@ func Calibrate(s *Samples) (*File, error) {
 			return nil, fmt.Errorf("calibrate: stages.%s.perCycle: %s is per cycle already; at most one stage may be", n, perCycle)
 		}
 		perCycle = n
-		stage, fac, err := FitPerCycle(st.Seconds, st.Work, st.Units, st.UnitIs)
+		cf, err := FitPerCycle(PerCycle{Means: st.Seconds, Work: st.Work, Units: st.Units, UnitName: st.UnitIs, Proxies: st.Proxies})
 		if err != nil {
 			return nil, fmt.Errorf("calibrate: stages.%s: %w", n, err)
 		}
-		f.Stages[n], f.CycleFactor = stage, &fac
-		factors = CycleFactors(stage, st.Seconds, st.Units)
+		f.Stages[n], f.CycleFactor = cf.Stage, &cf.Factor
+		if cf.Prep != nil {
+			if _, ok := s.Stages[CyclePrep]; ok {
+				return nil, fmt.Errorf("calibrate: stages.%s: fitted from stages.%s.proxies and measured too; give one", CyclePrep, n)
+			}
+			f.Stages[CyclePrep] = *cf.Prep
+		}
+		factors = cf.Factors(st.Seconds, st.Units, st.Proxies)
 	}
 	for _, n := range names {
 		if !slices.Contains(StageNames, n) {
@@ -96,6 +105,9 @@ func Calibrate(s *Samples) (*File, error) {
 		}
 		if st.Work != nil {
 			return nil, fmt.Errorf("calibrate: stages.%s.work: only a perCycle stage has work", n)
+		}
+		if st.Proxies != nil {
+			return nil, fmt.Errorf("calibrate: stages.%s.proxies: only a perCycle stage has proxies", n)
 		}
 		xs := st.Seconds
 		if st.Cycle != nil {

@@ -22,6 +22,7 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 	var intake, store, regen, regenUnits, apply, passX, passY []float64
 	var applyCycle []int // the pass (index into regen) each apply sample ends
 	var work []float64   // the zone's CPU seconds per proxy generated, per pass
+	var proxies []float64
 	allCPU := true
 	var sizes []string
 	kinds := map[int]bool{}
@@ -54,6 +55,7 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 			perProxy := p.Seconds * ZoneWorkers / float64(p.Proxies)
 			regen = append(regen, perProxy)
 			work = append(work, p.CPUSeconds/float64(p.Proxies))
+			proxies = append(proxies, float64(p.Proxies))
 			allCPU = allCPU && p.CPUSeconds > 0
 			// The policies existing when the write was made, plus the zone's dataplanes.
 			regenUnits = append(regenUnits, float64(r.Proxies+spaced[p.Key]+1))
@@ -79,11 +81,12 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 			calibrate.ProxyApply: {Seconds: apply, Cycle: applyCycle},
 		},
 	}
-	// One regen sample per pass: the pass-to-pass spread is the cycle factor. The per-resource
-	// slope can only be fitted across proxy counts; one count fits the base.
+	// One regen sample per pass: the pass-to-pass spread is the cycle factor. A pass does
+	// fixed work (the generation inputs from every resource) before its proxies; it and the
+	// per-resource slope can only be told apart across proxy counts; one count fits the base.
 	rg := calibrate.StageSample{Seconds: regen, PerCycle: true}
 	if len(kinds) > 1 {
-		rg.Units, rg.UnitIs = regenUnits, "resources"
+		rg.Units, rg.UnitIs, rg.Proxies = regenUnits, "resources", proxies
 	}
 	// The zone's CPU time per proxy is the work a pass does, which the machine's load moves far
 	// less than the wall time: the cost line comes from it, and the load's stretch goes into

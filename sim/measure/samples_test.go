@@ -89,6 +89,12 @@ func TestSamplesMapStages(t *testing.T) {
 	if u := two.Stages[calibrate.ProxyRegen]; len(u.Units) != len(u.Seconds) || u.UnitIs != "resources" || two.Curves["passSecondsVsProxies"].X == nil {
 		t.Errorf("two proxy counts: regen units %d for %d samples (%q), curves %v", len(u.Units), len(u.Seconds), u.UnitIs, two.Curves)
 	}
+	if u := two.Stages[calibrate.ProxyRegen]; len(u.Proxies) != len(u.Seconds) || u.Proxies[0] != 40 || u.Proxies[len(u.Proxies)-1] != 80 {
+		t.Errorf("two proxy counts: regen proxies %v for %d samples", u.Proxies, len(u.Seconds))
+	}
+	if st[calibrate.ProxyRegen].Proxies != nil {
+		t.Error("one proxy count: proxies given, but a per-cycle cost cannot be told from the base")
+	}
 }
 
 func TestConfigDescribesTheRun(t *testing.T) {
