@@ -17,6 +17,9 @@ type Config struct {
 	ProxiesPerZone Dist // drawn once per zone, rounded, at least 1
 	Services       int
 	Policies       int // pre-existing policies; with Services they are the resources a proxy's config is built from
+	// WritesAddPolicies: every write creates a policy, so configs built after version v have
+	// v more resources; otherwise writes change policies in place.
+	WritesAddPolicies bool
 
 	ChurnRate    float64 // policy writes per second
 	ChurnPoisson bool    // exponential inter-arrival times; otherwise evenly spaced
@@ -58,6 +61,10 @@ type Costs struct {
 	ProxyApply        Cost // a proxy applies a config and ACKs (zone-local network included); units = resources
 	Resync            Cost // global prepares a resync for a reconnecting zone; units = missing versions
 	ZoneWorkers       int
+	// RegenPerProxy is added to every proxy's regenerate per proxy of its zone, in seconds: a
+	// config lists the zone's endpoints, so a pass over N proxies grows as N². Zero (the
+	// default) leaves the regenerate independent of the zone's size.
+	RegenPerProxy float64
 	// CyclePrep is a zone's work once per push cycle, before any proxy's (the real server
 	// gathers every resource into one set of generation inputs); units = resources. It is
 	// the pool's work, spread over its workers as a pass's time × workers is measured, and
@@ -201,6 +208,9 @@ func (c *Config) Validate() error {
 		if err := c.Costs.CycleFactor.Validate("costs.cycleFactor"); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if !(c.Costs.RegenPerProxy >= 0) || math.IsInf(c.Costs.RegenPerProxy, 0) {
+		add("costs.regenPerProxy", "must be a finite number >= 0")
 	}
 	if c.Costs.CyclePrep.Base.Kind != "" {
 		if err := c.Costs.CyclePrep.Base.Validate("costs.cyclePrep"); err != nil {

@@ -42,13 +42,14 @@ func (w *world) startStorm(i int, crashAt, now int64) {
 	W := w.cfg.Costs.ZoneWorkers
 	free := w.m.workerScratch(W, now)
 	var end int64
-	R := w.resources
+	R := w.unitsAt(w.accepted()) // a full config of everything accepted so far
 	// The storm is one pass of the pool: one slowdown for all of it.
 	cf := w.drawCycleFactor()
+	zoneSize := w.regenPerProxy(int(z.proxies))
 	for p, a := range st.arrivals {
 		k := slices.Index(free, slices.Min(free))
 		s := max(a, free[k])
-		f := s + scaled(w.regen.draw(R)+w.push.draw(R), cf)
+		f := s + scaled(w.regen.draw(R)+zoneSize+w.push.draw(R), cf)
 		free[k] = f
 		st.starts[p] = s
 		st.applied[p] = f + scaled(w.apply.draw(R), cf)

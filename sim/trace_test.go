@@ -30,7 +30,9 @@ func traceConfig() Config {
 }
 
 // TestTraces runs the scripts under testdata/trace: `reset` starts from the base config again,
-// `config k=v…` adjusts it (slowdown=F or LO..HI sets a cycle factor, prep=MS a per-cycle cost),
+// `config k=v…` adjusts it (slowdown=F or LO..HI sets a cycle factor, prep=MS a per-cycle cost,
+// perproxy=MS a regenerate's cost per proxy of the zone, perpolicy=MS per resource,
+// addpolicies=1 every write creating a policy),
 // `write at=…`, `partition|crash|failover at=… for=… [zones=1,2] [oneway=toglobal|tozone]`
 // add events, `run` prints the model trace and the outcome. -rewrite regenerates the files.
 func TestTraces(t *testing.T) {
@@ -92,6 +94,15 @@ func TestTraces(t *testing.T) {
 					case "prep":
 						// A per-cycle fixed cost in milliseconds, constant.
 						cfg.Costs.CyclePrep = Cost{Base: Fixed(num(k) / 1e3)}
+					case "perproxy":
+						// Milliseconds added to each regenerate per proxy of the zone.
+						cfg.Costs.RegenPerProxy = num(k) / 1e3
+					case "perpolicy":
+						// Milliseconds added to each regenerate per resource; with addpolicies=1
+						// every write creates one.
+						cfg.Costs.ProxyRegen.PerUnit = num(k) / 1e3
+					case "addpolicies":
+						cfg.WritesAddPolicies = num(k) == 1
 					case "jitter":
 						cfg.Timers.ZoneReconnect.Jitter, cfg.Timers.ProxyReconnect.Jitter = num(k), num(k)
 					default:

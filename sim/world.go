@@ -221,6 +221,19 @@ func (w *world) drawCycleFactor() float64 {
 	return min(f, MaxCycleFactor)
 }
 
+// unitsAt is the resources a config carrying versions up to v is built from.
+func (w *world) unitsAt(v int32) float64 {
+	if w.cfg.WritesAddPolicies {
+		return w.resources + float64(v)
+	}
+	return w.resources
+}
+
+// regenPerProxy is what a zone of n proxies adds to each proxy's regenerate, in nanoseconds.
+func (w *world) regenPerProxy(n int) int64 {
+	return secs(min(w.cfg.Costs.RegenPerProxy*float64(n), maxDraw))
+}
+
 // scaled is d nanoseconds slowed by factor f.
 func scaled(d int64, f float64) int64 {
 	if f == 1 {

@@ -93,7 +93,7 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 	W := int64(w.cfg.Costs.ZoneWorkers)
 	N := int(z.proxies)
 	S := min(w.cfg.SamplesPerCycle, N)
-	R := w.resources
+	R := w.unitsAt(first + int32(len(stored)) - 1)
 	z.cyc = z.cyc[:0]
 	f := w.drawCycleFactor()
 	if w.cycleFactor != nil && w.trace != nil {
@@ -112,12 +112,13 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 		w.m.busy(i, start, start+prep, 1)
 		start += prep
 	}
+	zoneSize := w.regenPerProxy(N) // the zone's endpoints in every config
 	if N <= S {
 		free := w.m.workerScratch(int(W), start)
 		for range N {
 			k := slices.Index(free, slices.Min(free))
 			s := free[k]
-			done := s + scaled(w.regen.draw(R)+w.push.draw(R), f)
+			done := s + scaled(w.regen.draw(R)+zoneSize+w.push.draw(R), f)
 			free[k] = done
 			end = max(end, done)
 			w.m.busy(i, s, done, float64(1)/float64(W))
@@ -128,7 +129,7 @@ func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, las
 	t := start
 	for j := range S {
 		k := N*(j+1)/S - N*j/S
-		t += scaled(w.regen.drawSum(k, R, w.r)+w.push.drawSum(k, R, w.r), f) / W
+		t += scaled(w.regen.drawSum(k, R, w.r)+int64(k)*zoneSize+w.push.drawSum(k, R, w.r), f) / W
 		record(t, t+scaled(w.apply.draw(R), f), uint32(k))
 	}
 	w.m.busy(i, start, t, 1)

@@ -20,14 +20,16 @@ type PerCycle struct {
 	// Units, if not nil, is each cycle's job size: the line gets a slope per unit.
 	Units    []float64
 	UnitName string
-	// Proxies, if not nil, is each cycle's proxy count: the line gets a fixed cost per cycle
-	// (its share per proxy is prep ÷ proxies), which is the simulator's CyclePrep.
+	// Proxies, if not nil, is each cycle's proxy count. With two counts or more the line gets
+	// a slope per proxy of the zone (a config lists the zone's endpoints: the simulator's
+	// RegenPerProxy); with three or more, also a fixed cost per cycle (its share per proxy is
+	// prep ÷ proxies: the simulator's CyclePrep).
 	Proxies []float64
 }
 
 // CycleFit is what FitPerCycle finds.
 type CycleFit struct {
-	Stage  Stage  // the per-proxy cost: a constant base plus PerUnit per unit
+	Stage  Stage  // the per-proxy cost: a constant base, PerUnit per unit, PerProxy per proxy
 	Prep   *Stage // the fixed cost of a cycle, in pool seconds; nil when none was fitted
 	Factor Fit    // the cycle factor
 }
@@ -36,17 +38,17 @@ type CycleFit struct {
 //
 // The cycles' means vary far more than independent per-proxy draws would let them (a loaded
 // machine slows whole passes), so the spread goes into a cycle factor. The stage is a cost
-// line fitted by least squares: per proxy, base + slope·units + prep ÷ proxies, each term
-// present when its column is given and varies, slope and prep dropped when they come out
-// negative. The factor is fitted to each cycle's mean over the line's value there. With work,
+// line fitted by least squares: per proxy, base + slope·units + perProxy·proxies + prep ÷
+// proxies, each term present when its column is given and varies enough to be told from the
+// others, and dropped when it comes out negative. The factor is fitted to each cycle's mean over the line's value there. With work,
 // the line is fitted to the CPU time, which the machine's load moves far less, and the factor
 // is the stretch of wall time over it (its mean is then the load's, not 1); without, the line
 // is fitted to the wall times and the factor's mean is ≈ 1.
 //
-// The per-cycle term matters when a pass does fixed work (gathering every resource once) on
-// top of each proxy's: at a few hundred proxies that work, amortized, is a large part of a
-// proxy's share and shrinks as proxies grow, which a line in units alone reads as a cost that
-// does not grow with size at all. How costs vary between proxies of one cycle is not visible
+// The terms in proxies are what a line in units alone gets wrong across zone sizes: a config
+// that lists the zone's endpoints costs more in a bigger zone whatever the policies, and fixed
+// work per pass (gathering every resource once), amortized over few proxies, makes a proxy
+// look dear in a small zone. How costs vary between proxies of one cycle is not visible
 // in per-cycle sums: the stage's base is constant, rather than an invented spread.
 func FitPerCycle(pc PerCycle) (CycleFit, error) {
 	n := len(pc.Means)
@@ -77,12 +79,15 @@ func FitPerCycle(pc PerCycle) (CycleFit, error) {
 	if varies(pc.Units) {
 		cols["units"] = pc.Units
 	}
-	if varies(pc.Proxies) {
-		inv := make([]float64, n)
-		for i, p := range pc.Proxies {
-			inv[i] = 1 / p
+	if k := distinct(pc.Proxies); k >= 2 {
+		cols["proxies"] = pc.Proxies
+		if k >= 3 { // with two counts, 1/N is a line in N: one of them can be fitted
+			inv := make([]float64, n)
+			for i, p := range pc.Proxies {
+				inv[i] = 1 / p
+			}
+			cols["prep"] = inv
 		}
-		cols["prep"] = inv
 	}
 	coef, r2, err := leastSquares(line, cols)
 	if err != nil {
@@ -96,6 +101,7 @@ func FitPerCycle(pc PerCycle) (CycleFit, error) {
 		cf.Stage.PerUnit, cf.Stage.Units = coef["units"], pc.UnitName
 		cf.Stage.Curve = &Line{Intercept: coef["base"], Slope: coef["units"], R2: r2, N: n}
 	}
+	cf.Stage.PerProxy = coef["proxies"]
 	if p := coef["prep"]; p > 0 {
 		cf.Prep = &Stage{Fit: Fit{Dist: sim.Fixed(p), N: n}}
 	}
@@ -114,7 +120,7 @@ func FitPerCycle(pc PerCycle) (CycleFit, error) {
 // Line is the fitted cost per proxy of a cycle of the given size (units, proxies; either nil
 // when the fit has no such term).
 func (c CycleFit) Line(units, proxies float64) float64 {
-	v := c.Stage.Fit.Dist.Prob(nil).Mean() + c.Stage.PerUnit*units
+	v := c.Stage.Fit.Dist.Prob(nil).Mean() + c.Stage.PerUnit*units + c.Stage.PerProxy*proxies
 	if c.Prep != nil && proxies > 0 {
 		v += c.Prep.Fit.Dist.Prob(nil).Mean() / proxies
 	}
@@ -191,6 +197,11 @@ func leastSquares(y []float64, cols map[string][]float64) (map[string]float64, f
 // varies reports whether xs holds at least two different values.
 func varies(xs []float64) bool {
 	return len(xs) > 0 && slices.Min(xs) != slices.Max(xs)
+}
+
+// distinct is how many different values xs holds.
+func distinct(xs []float64) int {
+	return len(slices.Compact(slices.Sorted(slices.Values(xs))))
 }
 
 // deflate divides each sample by its cycle's factor: a cost slowed with its whole cycle, as

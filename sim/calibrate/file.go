@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 
@@ -35,7 +36,9 @@ type Stage struct {
 	Fit     Fit     `json:"fit"`
 	PerUnit float64 `json:"perUnit,omitempty"`
 	Units   string  `json:"units,omitempty"` // what a unit is: resources, versions
-	Curve   *Line   `json:"curve,omitempty"` // the regression PerUnit came from
+	// PerProxy is seconds per proxy of the zone (proxyRegen only: sim.Costs.RegenPerProxy).
+	PerProxy float64 `json:"perProxy,omitempty"`
+	Curve    *Line   `json:"curve,omitempty"` // the regression PerUnit came from
 }
 
 // File is a calibration file: what the simulator's cost model becomes after measuring.
@@ -102,6 +105,11 @@ func (f *File) Validate() error {
 		if s.PerUnit < 0 {
 			errs = append(errs, fmt.Errorf("calibrate: stages.%s.perUnit: must be >= 0", n))
 		}
+		if !(s.PerProxy >= 0) || math.IsInf(s.PerProxy, 0) {
+			errs = append(errs, fmt.Errorf("calibrate: stages.%s.perProxy: must be a finite number >= 0", n))
+		} else if s.PerProxy > 0 && n != ProxyRegen {
+			errs = append(errs, fmt.Errorf("calibrate: stages.%s.perProxy: only %s has a cost per proxy of the zone", n, ProxyRegen))
+		}
 	}
 	if f.CycleFactor != nil {
 		if err := f.CycleFactor.Dist.Validate("cycleFactor.dist"); err != nil {
@@ -132,7 +140,7 @@ func (f *File) Apply(cfg *sim.Config) error {
 		case CyclePrep:
 			c.CyclePrep = cost
 		case ProxyRegen:
-			c.ProxyRegen = cost
+			c.ProxyRegen, c.RegenPerProxy = cost, s.PerProxy
 		case ProxyPush:
 			c.ProxyPush = cost
 		case ProxyApply:

@@ -152,7 +152,13 @@ func (f *File) Table(w io.Writer) error {
 			return err
 		}
 		if s.PerUnit > 0 {
-			fmt.Fprintf(w, "  +%.3fµs per %s (R² %.3f)", s.PerUnit*1e6, s.Units, s.Curve.R2)
+			fmt.Fprintf(w, "  +%.3fµs per %s", s.PerUnit*1e6, s.Units)
+		}
+		if s.PerProxy > 0 {
+			fmt.Fprintf(w, "  +%.3fµs per zone proxy", s.PerProxy*1e6)
+		}
+		if s.Curve != nil && (s.PerUnit > 0 || s.PerProxy > 0) {
+			fmt.Fprintf(w, " (R² %.3f)", s.Curve.R2)
 		}
 		fmt.Fprintln(w)
 	}

@@ -37,6 +37,11 @@ type Outcome struct {
 	// Fitted compares each fitted run with its own simulation; Holdout the held-out run.
 	Fitted  []calibrate.Validation
 	Holdout *calibrate.Validation
+	// HoldoutOneLine is the held-out run predicted from the same runs fitted without the zone
+	// terms (a pass's cost per proxy one line in resources, dataplanes and policies alike):
+	// the baseline they are judged against. Nil without a held-out run or with one proxy
+	// count.
+	HoldoutOneLine *calibrate.Validation
 }
 
 // MeasureAll measures the plan's runs, the held-out one last.
@@ -94,6 +99,17 @@ func (rs *Runs) Calibrate(seed uint64) (*Outcome, error) {
 			return nil, fmt.Errorf("predict held-out %d proxies: %w", rs.Holdout.Proxies, err)
 		}
 		o.Holdout = &v
+		if one := oneLineSamples(s); one != nil {
+			f1, err := Calibrate(one)
+			if err != nil {
+				return nil, fmt.Errorf("fit one line in resources: %w", err)
+			}
+			v, err := predict(rs.Holdout, f1, seed, true)
+			if err != nil {
+				return nil, fmt.Errorf("predict held-out %d proxies from one line in resources: %w", rs.Holdout.Proxies, err)
+			}
+			o.HoldoutOneLine = &v
+		}
 	}
 	return o, nil
 }

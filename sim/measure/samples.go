@@ -3,6 +3,7 @@ package measure
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -57,8 +58,9 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 			work = append(work, p.CPUSeconds/float64(p.Proxies))
 			proxies = append(proxies, float64(p.Proxies))
 			allCPU = allCPU && p.CPUSeconds > 0
-			// The policies existing when the write was made, plus the zone's dataplanes.
-			regenUnits = append(regenUnits, float64(r.Proxies+spaced[p.Key]+1))
+			// The policies existing once the write was made; the zone's dataplanes are the
+			// pass's proxies, a term of their own.
+			regenUnits = append(regenUnits, float64(spaced[p.Key]+1))
 			passX, passY = append(passX, float64(p.Proxies)), append(passY, p.Seconds)
 			// The last proxy to apply had its config once the pass ended: what it took beyond
 			// that is its apply and ACK (and the reconciler waking after the store commit).
@@ -81,12 +83,13 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 			calibrate.ProxyApply: {Seconds: apply, Cycle: applyCycle},
 		},
 	}
-	// One regen sample per pass: the pass-to-pass spread is the cycle factor. A pass does
-	// fixed work (the generation inputs from every resource) before its proxies; it and the
-	// per-resource slope can only be told apart across proxy counts; one count fits the base.
-	rg := calibrate.StageSample{Seconds: regen, PerCycle: true}
+	// One regen sample per pass: the pass-to-pass spread is the cycle factor. The slope per
+	// policy shows within a run (each write adds one); what a pass costs per proxy of the zone
+	// (its endpoints in every config) and its fixed work (the generation inputs from every
+	// resource) only across proxy counts.
+	rg := calibrate.StageSample{Seconds: regen, PerCycle: true, Units: regenUnits, UnitIs: "policies"}
 	if len(kinds) > 1 {
-		rg.Units, rg.UnitIs, rg.Proxies = regenUnits, "resources", proxies
+		rg.Proxies = proxies
 	}
 	// The zone's CPU time per proxy is the work a pass does, which the machine's load moves far
 	// less than the wall time: the cost line comes from it, and the load's stretch goes into
@@ -100,6 +103,25 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 		s.Curves = map[string]calibrate.CurveSample{"passSecondsVsProxies": {X: passX, Y: passY}}
 	}
 	return s, nil
+}
+
+// oneLineSamples is s as the model without zone terms has it, the baseline they are judged
+// against: a pass's cost per proxy is a line in the resources (dataplanes and policies) its
+// configs are built from. Nil when s has one proxy count (the two models are then one).
+func oneLineSamples(s *calibrate.Samples) *calibrate.Samples {
+	rg, ok := s.Stages[calibrate.ProxyRegen]
+	if !ok || rg.Proxies == nil {
+		return nil
+	}
+	res := make([]float64, len(rg.Units))
+	for i, u := range rg.Units {
+		res[i] = u + rg.Proxies[i]
+	}
+	rg.Units, rg.UnitIs, rg.Proxies = res, "resources", nil
+	one := *s
+	one.Stages = maps.Clone(s.Stages)
+	one.Stages[calibrate.ProxyRegen] = rg
+	return &one
 }
 
 // Calibrate fits the samples and completes the file with what the model needs from the
@@ -131,8 +153,9 @@ func Config(r *Run, f *calibrate.File, seed uint64) (sim.Config, error) {
 	c.Name = fmt.Sprintf("measured-%dx%d", r.Zones, r.Proxies)
 	c.Seed = seed
 	c.Zones, c.ProxiesPerZone = r.Zones, sim.Fixed(float64(r.Proxies))
-	// The simulator's cost units are the resources a config is built from.
-	c.Services, c.Policies = 0, r.Resources
+	// The simulator's cost units are the policies a config is built from (the zone's
+	// dataplanes are its proxies): none before the run, one more with every write.
+	c.Services, c.Policies, c.WritesAddPolicies = 0, 0, true
 	c.ChurnRate = 0
 	// The spaced writes were made closed-loop (each once every proxy had the previous one),
 	// which the simulator cannot script: they go twice the longest measured gap apart, so
@@ -186,11 +209,20 @@ const Replicas = 16
 // Predict simulates the run Replicas times with f's costs and compares the pooled simulated
 // end-to-end delays with the measured ones.
 func Predict(r *Run, f *calibrate.File, seed uint64) (calibrate.Validation, error) {
+	return predict(r, f, seed, false)
+}
+
+// predict is Predict; with oneLine the simulation's cost units count the zone's dataplanes
+// too, as a file fitted by oneLineSamples has them.
+func predict(r *Run, f *calibrate.File, seed uint64, oneLine bool) (calibrate.Validation, error) {
 	var pooled []float64
 	for k := range uint64(Replicas) {
 		c, err := Config(r, f, seed+k)
 		if err != nil {
 			return calibrate.Validation{}, err
+		}
+		if oneLine {
+			c.Policies += r.Proxies
 		}
 		res, err := sim.Run(c, nil)
 		if err != nil {

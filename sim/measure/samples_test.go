@@ -59,8 +59,8 @@ func TestSamplesMapStages(t *testing.T) {
 			t.Fatalf("proxyRegen sample %v, want 4ms", x)
 		}
 	}
-	if st[calibrate.ProxyRegen].Units != nil {
-		t.Error("one proxy count cannot give a per-resource slope")
+	if u := st[calibrate.ProxyRegen].Units; len(u) != 25 || u[0] != 1 || u[24] != 25 || st[calibrate.ProxyRegen].UnitIs != "policies" {
+		t.Errorf("regen units %v: want the policies existing at each spaced write, 1…25", u)
 	}
 	apply := st[calibrate.ProxyApply].Seconds
 	if len(apply) != 25 {
@@ -86,7 +86,7 @@ func TestSamplesMapStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u := two.Stages[calibrate.ProxyRegen]; len(u.Units) != len(u.Seconds) || u.UnitIs != "resources" || two.Curves["passSecondsVsProxies"].X == nil {
+	if u := two.Stages[calibrate.ProxyRegen]; len(u.Units) != len(u.Seconds) || u.UnitIs != "policies" || two.Curves["passSecondsVsProxies"].X == nil {
 		t.Errorf("two proxy counts: regen units %d for %d samples (%q), curves %v", len(u.Units), len(u.Seconds), u.UnitIs, two.Curves)
 	}
 	if u := two.Stages[calibrate.ProxyRegen]; len(u.Proxies) != len(u.Seconds) || u.Proxies[0] != 40 || u.Proxies[len(u.Proxies)-1] != 80 {

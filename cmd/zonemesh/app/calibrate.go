@@ -196,6 +196,10 @@ func runMeasured(ctx context.Context, s Streams, m measureOpts, out string) erro
 		fmt.Fprintf(s.Out, "held-out run, %d zone(s) × %d proxies, predicted without refitting, %s: ", r.Zones, r.Proxies, verdict(*o.Holdout, 1, 0.25, 1))
 		o.Holdout.Report(s.Out)
 	}
+	if v := o.HoldoutOneLine; v != nil {
+		fmt.Fprintf(s.Out, "baseline, the same runs fitted as one line in resources (no zone terms), %s: ", verdict(*v, 1, 0.25, 1))
+		v.Report(s.Out)
+	}
 	return nil
 }
 
