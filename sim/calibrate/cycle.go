@@ -40,16 +40,17 @@ type CycleFit struct {
 // machine slows whole passes), so the spread goes into a cycle factor. The stage is a cost
 // line fitted by least squares: per proxy, base + slope·units + perProxy·proxies + prep ÷
 // proxies, each term present when its column is given and varies enough to be told from the
-// others, and dropped when it comes out negative. The factor is fitted to each cycle's mean over the line's value there. With work,
-// the line is fitted to the CPU time, which the machine's load moves far less, and the factor
-// is the stretch of wall time over it (its mean is then the load's, not 1); without, the line
-// is fitted to the wall times and the factor's mean is ≈ 1.
+// others, and dropped when it comes out negative. The factor is fitted to each cycle's mean
+// over the line's value there. With work, the line is fitted to the CPU time, which the
+// machine's load moves far less, and the factor is the stretch of wall time over it (its mean
+// is then the load's, not 1); without, the line is fitted to the wall times and the factor's
+// mean is ≈ 1.
 //
 // The terms in proxies are what a line in units alone gets wrong across zone sizes: a config
 // that lists the zone's endpoints costs more in a bigger zone whatever the policies, and fixed
 // work per pass (gathering every resource once), amortized over few proxies, makes a proxy
-// look dear in a small zone. How costs vary between proxies of one cycle is not visible
-// in per-cycle sums: the stage's base is constant, rather than an invented spread.
+// look dear in a small zone. How costs vary between proxies of one cycle is not visible in
+// per-cycle sums: the stage's base is constant, rather than an invented spread.
 func FitPerCycle(pc PerCycle) (CycleFit, error) {
 	n := len(pc.Means)
 	if n < MinSamples {

@@ -29,8 +29,9 @@ type StageSample struct {
 	// Work, with PerCycle, is each cycle's CPU seconds per proxy (same length as Seconds): the
 	// cost line is fitted to it and the factor is the wall time's stretch over it.
 	Work []float64 `json:"work,omitempty"`
-	// Proxies, with PerCycle, is each cycle's proxy count (same length as Seconds): a fixed
-	// cost per cycle is fitted alongside the per-proxy line and becomes the cyclePrep stage.
+	// Proxies, with PerCycle, is each cycle's proxy count (same length as Seconds): the line
+	// gets a slope per proxy of the zone and a fixed cost per cycle, which becomes the
+	// cyclePrep stage (see PerCycle.Proxies).
 	Proxies []float64 `json:"proxies,omitempty"`
 	// Cycle, if set, gives each sample's push cycle (an index into the PerCycle stage's
 	// Seconds): the cost slows with its cycle, so it is fitted once that cycle's factor is
