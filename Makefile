@@ -6,7 +6,7 @@ OUT ?= out/run
 export CGO_ENABLED ?= 0
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: all build run test test-short bench fmt vet lint clean deps tools defects
+.PHONY: all build run test test-defects test-short bench fmt vet lint clean deps tools defects
 
 all: build
 
@@ -46,6 +46,11 @@ E2E_RE := /harness/run|/harness/target|/conformance|/harness/backend/docker|/sim
 test: build tools fmt vet
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -vE '$(E2E_RE)')
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m -p 1 $(E2E_PKGS)
+
+# test-defects runs the conformance suite against every seeded defect (one mesh each, about 4
+# minutes), the longest test, kept out of `make test`; CI runs both.
+test-defects: build tools
+	ZONEMESH_DEFECT_TESTS=1 CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m -run '^TestEveryDefectIsCaught$$' -v ./harness/target/
 
 test-short: build
 	$(GO) test -short -count=1 ./...
