@@ -50,6 +50,18 @@ func (h *Hist) Add(v int64, w uint64) {
 	}
 }
 
+// Merge adds every value of o to h, as if each had been added to h.
+func (h *Hist) Merge(o *Hist) {
+	if o.n == 0 {
+		return
+	}
+	for i, c := range o.counts {
+		h.counts[i] += c
+	}
+	h.n += o.n
+	h.max = max(h.max, o.max)
+}
+
 // Count is the total weight.
 func (h *Hist) Count() uint64 { return h.n }
 

@@ -88,6 +88,7 @@ func (w *world) results() *Results {
 		w.flushCycle(i, -1) // cycles still running at the end: their proxies apply after it
 	}
 	m := &w.m
+	m.mergeStages()
 	r := &Results{
 		Name: w.cfg.Name, Simulated: true, Seed: w.cfg.Seed, SimulatedSeconds: w.cfg.Duration.Seconds(),
 		Zones: len(w.zones), Resources: int(w.resources), Events: m.events,

@@ -1,7 +1,5 @@
 package eventq
 
-import "container/heap"
-
 // Event is one scheduled happening. It is a plain 32-byte value: the queue never boxes it, so
 // pushing and popping allocate nothing once the backing slice has grown.
 type Event struct {
@@ -13,25 +11,50 @@ type Event struct {
 	Kind  uint8
 }
 
-// events implements heap.Interface over the concrete slice. Push and Pop are only there to
-// satisfy the interface: Queue appends and truncates the slice itself and uses heap.Fix to
-// restore order, which keeps values out of interface{} on the hot path.
+// events is a binary min-heap ordered by (At, Seq). It is sifted here on the concrete type
+// rather than through container/heap: its Less and Swap interface calls were most of the
+// queue's cost, and the queue is a sixth of the model's (docs/bench/sim.md).
 type events []Event
 
-func (h events) Len() int { return len(h) }
-func (h events) Less(i, j int) bool {
-	if h[i].At != h[j].At {
-		return h[i].At < h[j].At
+func before(a, b *Event) bool {
+	if a.At != b.At {
+		return a.At < b.At
 	}
-	return h[i].Seq < h[j].Seq
+	return a.Seq < b.Seq
 }
-func (h events) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *events) Push(x any)   { *h = append(*h, x.(Event)) }
-func (h *events) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return e
+
+// up moves the event at j towards the root until its parent is earlier.
+func (h events) up(j int) {
+	e := h[j]
+	for j > 0 {
+		p := (j - 1) / 2
+		if !before(&e, &h[p]) {
+			break
+		}
+		h[j] = h[p]
+		j = p
+	}
+	h[j] = e
+}
+
+// down moves the event at i towards the leaves until both children are later.
+func (h events) down(i int) {
+	e, n := h[i], len(h)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && before(&h[r], &h[c]) {
+			c = r
+		}
+		if !before(&h[c], &e) {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = e
 }
 
 // Queue is a min-heap of events with a virtual clock: Now is the time of the last popped event.
@@ -59,7 +82,7 @@ func (q *Queue) Push(e Event) {
 	q.seq++
 	e.Seq = q.seq
 	q.h = append(q.h, e)
-	heap.Fix(&q.h, len(q.h)-1)
+	q.h.up(len(q.h) - 1)
 }
 
 // Pop removes the earliest event and advances the clock to it. ok is false when empty.
@@ -72,7 +95,7 @@ func (q *Queue) Pop() (e Event, ok bool) {
 	q.h[0] = q.h[n-1]
 	q.h = q.h[:n-1]
 	if n > 1 {
-		heap.Fix(&q.h, 0)
+		q.h.down(0)
 	}
 	q.now = e.At
 	return e, true

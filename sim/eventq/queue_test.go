@@ -36,3 +36,33 @@ func TestPastEventsRunNow(t *testing.T) {
 		t.Fatalf("past event scheduled at %d, want clock 10", at)
 	}
 }
+
+// Interleaved pushes and pops (the simulator's pattern) pop exactly what a linear scan for the
+// earliest (At, Seq) would: the heap keeps its order however it is used.
+func TestInterleavedMatchesLinearScan(t *testing.T) {
+	q := New(0)
+	r := rand.New(rand.NewPCG(3, 4))
+	var ref []Event
+	var seq uint64
+	for i := range 20000 {
+		if len(ref) == 0 || r.IntN(3) > 0 {
+			at := q.Now() + int64(r.IntN(100))
+			q.Push(Event{At: at, Arg: int32(i)})
+			seq++
+			ref = append(ref, Event{At: at, Seq: seq, Arg: int32(i)})
+			continue
+		}
+		k := 0
+		for j := range ref {
+			if before(&ref[j], &ref[k]) {
+				k = j
+			}
+		}
+		want := ref[k]
+		ref = append(ref[:k], ref[k+1:]...)
+		got, ok := q.Pop()
+		if !ok || got.Arg != want.Arg || got.At != want.At {
+			t.Fatalf("op %d: popped %+v (ok %v), want %+v", i, got, ok, want)
+		}
+	}
+}
