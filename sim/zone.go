@@ -82,10 +82,10 @@ func (w *world) startCycle(i int) {
 	w.checkWatch(i, lastApply)
 }
 
-// cycle computes one push cycle starting at start for versions first… whose store-done times
-// are stored (after the cycle's fixed work, if any), keeps its proxies' apply times in z.cyc for recording when the cycle ends (or
-// partly, if the CP crashes first), and returns when the pool is free and when the last
-// proxy applied. Up to SamplesPerCycle proxies it is exact (W workers, FIFO); beyond, proxies
+// cycle computes one push cycle starting at start (after the cycle's fixed work, if any) for
+// versions first… whose store-done times are stored, keeps its proxies' apply times in z.cyc
+// for recording when the cycle ends (or partly, if the CP crashes first), and returns when the
+// pool is free and when the last proxy applied. Up to SamplesPerCycle proxies it is exact (W workers, FIFO); beyond, proxies
 // are split into that many equal strata whose summed cost keeps the pool busy (fluid W
 // servers) and whose last proxy is drawn and stands for the stratum.
 func (w *world) cycle(i int, start int64, first int32, stored []int64) (end, lastApply int64) {

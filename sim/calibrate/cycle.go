@@ -77,7 +77,7 @@ func FitPerCycle(pc PerCycle) (CycleFit, error) {
 		}
 	}
 	cols := map[string][]float64{}
-	if varies(pc.Units) {
+	if distinct(pc.Units) >= 2 {
 		cols["units"] = pc.Units
 	}
 	if k := distinct(pc.Proxies); k >= 2 {
@@ -193,11 +193,6 @@ func leastSquares(y []float64, cols map[string][]float64) (map[string]float64, f
 		}
 		names = slices.Delete(names, at, at+1)
 	}
-}
-
-// varies reports whether xs holds at least two different values.
-func varies(xs []float64) bool {
-	return len(xs) > 0 && slices.Min(xs) != slices.Max(xs)
 }
 
 // distinct is how many different values xs holds.

@@ -20,10 +20,10 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("measure: no runs to calibrate from")
 	}
-	var intake, store, regen, regenUnits, apply, passX, passY []float64
-	var applyCycle []int // the pass (index into regen) each apply sample ends
-	var work []float64   // the zone's CPU seconds per proxy generated, per pass
-	var proxies []float64
+	var intake, store, regen, regenUnits, apply, passY []float64
+	var applyCycle []int  // the pass (index into regen) each apply sample ends
+	var work []float64    // the zone's CPU seconds per proxy generated, per pass
+	var proxies []float64 // per pass: its proxies (also the pass-time curve's x)
 	allCPU := true
 	var sizes []string
 	kinds := map[int]bool{}
@@ -61,7 +61,7 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 			// The policies existing once the write was made; the zone's dataplanes are the
 			// pass's proxies, a term of their own.
 			regenUnits = append(regenUnits, float64(spaced[p.Key]+1))
-			passX, passY = append(passX, float64(p.Proxies)), append(passY, p.Seconds)
+			passY = append(passY, p.Seconds)
 			// The last proxy to apply had its config once the pass ended: what it took beyond
 			// that is its apply and ACK (and the reconciler waking after the store commit).
 			// Proxies in the middle of the pass cannot be attributed: the pass does not
@@ -100,7 +100,7 @@ func Samples(runs []*Run) (*calibrate.Samples, error) {
 	}
 	s.Stages[calibrate.ProxyRegen] = rg
 	if len(kinds) > 1 {
-		s.Curves = map[string]calibrate.CurveSample{"passSecondsVsProxies": {X: passX, Y: passY}}
+		s.Curves = map[string]calibrate.CurveSample{"passSecondsVsProxies": {X: proxies, Y: passY}}
 	}
 	return s, nil
 }
